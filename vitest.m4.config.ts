@@ -20,6 +20,7 @@ export default defineConfig({
       "test/fmt/m4-args.test.ts",
       "test/lint/mls.test.ts",
       "test/lint/macro-duplicates.test.ts",
+      "test/lint/modules-conf-tree.test.ts",
       "test/sim/tree-scenario.test.ts",
       "test/lsp/old-layout.test.ts",
       "test/lsp/lint.test.ts",

@@ -42,6 +42,9 @@ export interface Pdev {
    *  pdev, pdev->domain NULL, on no domain's list, so device_assigned() finds it busy (-EBUSY) and
    *  pci_remove_device() frees it with iommu_remove_device's -EINVAL; a later add tries again. */
   iommuRefused: boolean;
+  /** pdev->phantom_stride, set by alloc_pdev() for a PCIe endpoint (DEVCAP or pci-phantom=): the
+   *  functions key + stride, + 2 * stride, ... in its slot carry its DMA too; 0: none. */
+  phantomStride: number;
 }
 
 export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
@@ -63,7 +66,17 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     bridge: null,
     vfRlen: false,
     iommuRefused: false,
+    phantomStride: 0,
   };
+}
+
+/** The phantom functions' machine_bdf keys, in the order Xen's loops visit them (devfn +=
+ *  phantom_stride while the slot stays the same). */
+export function phantomKeys(pdev: Pdev): number[] {
+  const keys: number[] = [];
+  if (pdev.phantomStride === 0) return keys;
+  for (let fn = (pdev.key & 7) + pdev.phantomStride; fn < 8; fn += pdev.phantomStride) keys.push(pdev.key - (pdev.key & 7) + fn);
+  return keys;
 }
 
 /** A PF's vf_list as list_for_each_entry() walks it: pci_add_device() links each VF with

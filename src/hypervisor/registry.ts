@@ -15,9 +15,22 @@
 //   list_add one VF onto another's list; physdev_pci_device_add has no PF segment).
 // - With no hardware domain at all, a device added by a non-hardware caller is owned by no one
 //   (Xen would dereference a NULL hardware_domain).
-// - Phantom functions (pdev->phantom_stride, from PCIe DEVCAP or pci-phantom=) are not modelled:
-//   no "PCI phantom %pp" lines after an add, and assignment moves the function alone. XSM is not
-//   asked about a phantom function in Xen either; an op naming one finds no pdev (-ENODEV) alike.
+// - Phantom functions (pdev->phantom_stride; RELEASE-4.19.0 .. 4.22.0 and master, the same in all):
+//   alloc_pdev() gives a new PCIe endpoint the stride its DEVCAP Phantom Functions field says
+//   (RegistryOptions.devcapPhantom), else the first pci-phantom= entry for its slot whose stride is
+//   above its function (pciPhantom), doubled with a "looks to be a real device" warning while a
+//   function it would cover answers config reads (functionPresent). pci_add_device prints "PCI
+//   phantom %pp" for each after "PCI add", on every successful add. iommu_add_device,
+//   assign_device, deassign_device (phantoms first) and iommu_remove_device call the IOMMU for
+//   each phantom devfn too, so VT-d maps their context entries with the function's; XSM is asked
+//   about the function alone. No hypercall looks a phantom function up: pci_get_pdev() has no
+//   phantom handling (pci_get_real_pdev(), which has, serves only the AMD IOMMU's event log), so
+//   an op naming one finds no pdev (-ENODEV), and pci_add_device of one makes a record of its own
+//   whose context entry the two then overwrite in turn. On AMD with an IVRS table a phantom
+//   function no entry makes valid gets iommu_add_device's "IOMMU: add %pp failed (-1)" warning
+//   (amd_iommu_add_device's -EPERM) and the device is added; AMD's device table is not modelled.
+//   A phantom devfn's assignment cannot fail here (no RMRRs), so assign_device's rollback of one
+//   that did ("Device with phantom functions that failed to both assign and rollback") is not reached.
 // - Several hardware domains (SVP): where Xen compares with its one hardware_domain
 //   (device_assigned(), assign_device()'s broken test), any domain marked hardware counts.
 //   pci_add_device() gives a new device to Xen's one hardware_domain, as Xen does, whoever adds
@@ -45,10 +58,12 @@
 //   them whoever holds them now. A host bridge (DEV_TYPE_PCI_HOST_BRIDGE) has no entry, and its
 //   assignment to a domain other than a hardware domain is -EPERM (domain_context_mapping's
 //   "Hostbridge: skip map"), after pdev_msix_assign, as in Xen; its move to dom_io is refused alike
-//   only under scratch-page, which the model does not refuse on deassign_device or a teardown
-//   (there it moves). Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one),
-//   phantom functions, PCIe ports (mapped as endpoints here), nor the -ENXIO of a bus2bridge cycle
-//   (a scenario cannot make one) are modelled.
+//   only under scratch-page (dom_io has page tables for it then: QUARANTINE_SKIP is false), on
+//   assign_device, deassign_device ("%pd: deassign (%pp) failed (-1)": the device stays with its
+//   domain) and so at a teardown, where pci_release_devices moves the domain's other devices, keeps
+//   the host bridge on its list and returns -EPERM: domain_kill stops, the domain stays dying.
+//   Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one), PCIe ports (mapped as
+//   endpoints here), nor the -ENXIO of a bus2bridge cycle (a scenario cannot make one) are modelled.
 // - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
 //   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
 //   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
@@ -68,12 +83,12 @@
 //   A PF that XSM refused is not kept: 4.19.0 (add-pf-first) adds its VFs without it, 4.19.1
 //   (add-pf) fails them with the PF's error, 4.20.0 on (reject) with -ENODEV.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, PhantomDev, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
-import { type Pdev, newPdev, vfList } from "./pdev.js";
+import { type Pdev, newPdev, phantomKeys, vfList } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
 
 export type SbdfInput = string | number;
@@ -129,6 +144,15 @@ export class PciRegistry {
   private readonly pciBridge: RegistryOptions["pciBridge"];
   private readonly pdevType: RegistryOptions["pdevType"];
   private readonly onContext: RegistryOptions["onContext"];
+  private readonly devcapPhantom: RegistryOptions["devcapPhantom"];
+  private readonly pciPhantom: readonly PhantomDev[];
+  private readonly functionPresent: RegistryOptions["functionPresent"];
+  /** Whether any record was given a phantom stride (the phantom bookkeeping costs nothing otherwise). */
+  private anyPhantom = false;
+  /** Phantom requester IDs whose context entry another record's mapping wrote or cleared: Xen lets a
+   *  record at a phantom devfn (or a bridge's alias) fight over it, so the entry need not be the
+   *  function's there (checkInvariants). */
+  private readonly clobbered = new Set<number>();
   /** VT-d: the present context entries, requester ID (machine_bdf) -> the domain whose page tables
    *  they point at (DOMID_IO: a quarantined device's own tables, its pseudo_domid). */
   private readonly contexts = new Map<number, number>();
@@ -180,6 +204,9 @@ export class PciRegistry {
     this.pciBridge = opts.pciBridge;
     this.pdevType = opts.pdevType;
     this.onContext = opts.onContext;
+    this.devcapPhantom = opts.devcapPhantom;
+    this.pciPhantom = opts.pciPhantom ?? [];
+    this.functionPresent = opts.functionPresent;
     this.vendor = opts.iommuVendor ?? "vtd";
     if (opts.ivrs !== undefined) {
       this.ivrsSegs = new Set();
@@ -304,6 +331,8 @@ export class PciRegistry {
       pdev = newPdev(key, physfnKey >= 0, !!info?.extfn, physfnKey);
       this.segment(key).pdevs.set(key & 0xffff, pdev);
       this.recordBridge(pdev);
+      pdev.phantomStride = this.phantomStride(key);
+      if (pdev.phantomStride) this.anyPhantom = true;
       if (pdev.virtfn && !pf) this.orphan(pdev); // add-pf-first: its PF's add was refused
     }
     pdev.present = true;
@@ -318,14 +347,81 @@ export class PciRegistry {
       if (rc !== 0) return rc;
       if (pdev.hwdom === null && cur.hardware) pdev.hwdom = cur.domid; // who added it (adding-hwdom)
       // intel_iommu_add_device()'s domain_context_mapping(pdev->domain), if that domain uses the IOMMU
-      if (to !== null && this.iommuEnabled(this.domains.byDomid(to))) this.mapContexts(pdev, to);
+      if (to !== null && this.iommuEnabled(this.domains.byDomid(to))) {
+        this.amdPhantomAdds(pdev);
+        this.mapContexts(pdev, to);
+      }
       this.setOwner(pdev, to);
     }
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].pfBySbdf) this.adopt(pdev);
 
     this.printk(() => `PCI add ${type} ${pp(key)}`);
+    for (const k of phantomKeys(pdev)) this.printk(() => `PCI phantom ${pp(k)}`);
     return 0;
+  }
+
+  /** alloc_pdev()'s phantom_stride for a new record: a PCIe endpoint's DEVCAP field (stride 8 >>
+   *  field, 0 when the function is at or past it), else the first pci-phantom= entry for its slot
+   *  with a stride above its function, doubled while a function it would cover answers config
+   *  reads ("looks to be a real device"), kept only below 8 (PCI_FUNC(stride)). */
+  private phantomStride(key: number): number {
+    if (this.pciBridge?.(key) || (this.pdevType?.(key) ?? "pcie-endpoint") !== "pcie-endpoint") return 0;
+    const fn = key & 7;
+    const field = this.devcapPhantom?.(key) ?? 0;
+    if (field !== 0) {
+      const stride = 8 >> field;
+      return fn >= stride ? 0 : stride;
+    }
+    const [seg, bus, slot] = [Math.floor(key / 0x10000), (key >> 8) & 0xff, (key >> 3) & 0x1f];
+    const entry = this.pciPhantom.find((p) => p.seg === seg && p.bus === bus && p.slot === slot && p.stride > fn);
+    if (!entry) return 0;
+    let stride = entry.stride;
+    // sbdf.fn is 3 bits: the walk wraps, and ends at the function itself once the stride is 8
+    for (let f = (fn + stride) & 7; f > fn; f = (f + stride) & 7) {
+      const at = key - fn + f;
+      if (!this.functionPresent?.(at)) continue;
+      stride <<= 1;
+      const s = stride;
+      this.printk(() => `${pp(at)} looks to be a real device; bumping ${seg.toString(16).padStart(4, "0")}:${bus.toString(16).padStart(2, "0")}:${slot.toString(16).padStart(2, "0")} stride to ${s}`);
+      f = fn;
+    }
+    return stride & 7 ? stride : 0;
+  }
+
+  /** AMD with an IVRS table: iommu_add_device()'s amd_iommu_add_device for each phantom function,
+   *  which is -EPERM when the requester ID IVRS gives that bdf is not valid (no entry names it);
+   *  iommu_add_device only warns, the device is added all the same. */
+  private amdPhantomAdds(pdev: Pdev): void {
+    if (this.vendor !== "amd" || this.ivrsSegs === undefined) return;
+    for (const k of phantomKeys(pdev)) {
+      if (!this.ivrsValid.has(this.dteRequestorId.get(k) ?? k)) this.printk(() => `IOMMU: add ${pp(k)} failed (${errnoValue("-EPERM")})`);
+    }
+  }
+
+  /** The device's phantom functions (pdev->phantom_stride), by SBDF; [] for none or no device. */
+  phantoms(sbdf: SbdfInput): string[] {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev ? phantomKeys(pdev).map((k) => pp(k)) : [];
+  }
+
+  /** pci_get_real_pdev(): the device whose phantom function `sbdf` is, when no record is at
+   *  `sbdf` itself; only the AMD IOMMU's event and PPR logs ask it. No hypercall does:
+   *  pci_get_pdev() finds a record at the exact SBDF or none, in every release modelled. */
+  realDevice(sbdf: SbdfInput): string | undefined {
+    const key = this.key(sbdf, false);
+    if (key < 0) return undefined;
+    if (this.visible(key)) return pp(key);
+    // sbdf.devfn loses each stride bit in turn, whether or not a record there matched
+    let k = key;
+    for (let stride = 4; stride; stride >>= 1) {
+      if (!(k & stride)) continue;
+      k -= stride;
+      const pdev = this.visible(k);
+      if (pdev && pdev.phantomStride === stride) return pp(pdev.key);
+    }
+    return undefined;
   }
 
   /** iommu_add_device() of a new device for `domid`: 0, or amd_iommu_add_device's -ENODEV when
@@ -506,21 +602,28 @@ export class PciRegistry {
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (!pdev || pdev.owner !== target.domid) return "-ENODEV"; // pci_get_pdev(d, sbdf)
-    this.deassign(pdev, -1);
-    return 0;
+    return this.deassign(pdev, -1);
   }
 
-  /** deassign_device()'s move: "De-assignment from dom_io should de-quarantine the device". */
-  private deassign(pdev: Pdev, gone: number): void {
+  /** deassign_device()'s move: "De-assignment from dom_io should de-quarantine the device". A
+   *  host bridge VT-d will not map for dom_io's quarantine page tables (scratch-page) fails it
+   *  -EPERM, logged, the device left where it is. */
+  private deassign(pdev: Pdev, gone: number): Rc {
     if (this.quarantineFor(pdev) !== undefined) {
-      this.mapContexts(pdev, DOMID_IO);
+      if (this.hostBridgeRefused(pdev, DOM_IO)) {
+        const from = pdev.owner!;
+        this.printk(() => `${pd(from)}: deassign (${pp(pdev.key)}) failed (${errnoValue("-EPERM")})`);
+        return "-EPERM";
+      }
+      this.mapContexts(pdev, DOMID_IO, true);
       this.setOwner(pdev, DOMID_IO);
-      return;
+      return 0;
     }
     const to = this.returnTo(pdev, gone);
-    this.mapContexts(pdev, to);
+    this.mapContexts(pdev, to, true);
     this.setOwner(pdev, to);
     if (to !== null && this.domains.byDomid(to)?.hardware) pdev.quarantine = false;
+    return 0;
   }
 
   /** Why deassign_device() would send the device to dom_io now: iommu_quarantine, or the device's
@@ -664,6 +767,9 @@ export class PciRegistry {
     // -1: Xen's -ENXIO (a bus2bridge cycle), which no scenario can reach
     const bridge = up === 0 || up === -1 ? -1 : seg * 0x10000 + ((up.bus << 8) | up.devfn);
     const ids: Array<{ rid: number; via: ContextChange["via"]; bridge: number }> = [{ rid: pdev.key, via: "device", bridge }];
+    // iommu_add_device / assign_device / deassign_device / iommu_remove_device call the IOMMU for
+    // each phantom devfn too: a PCIe endpoint's, so domain_context_mapping maps (bus, devfn) alone
+    for (const rid of phantomKeys(pdev)) ids.push({ rid, via: "phantom", bridge });
     if (up === 0 || up === -1 || (this.pdevType?.(pdev.key) ?? "pcie-endpoint") !== "pci") return ids;
     ids.push({ rid: bridge, via: "bridge", bridge });
     const secbus = seg * 0x10000 + (up.secbus << 8);
@@ -675,27 +781,43 @@ export class PciRegistry {
    *  without quarantine page tables (QUARANTINE_SKIP: not scratch-page) domain_context_unmap()
    *  clears its entries, as it does with no domain to go to; otherwise domain_context_mapping()
    *  points them at `to`, whoever's they were. Only with an IOMMU (VT-d). */
-  private mapContexts(pdev: Pdev, to: number | null): void {
+  private mapContexts(pdev: Pdev, to: number | null, phantomsFirst = false): void {
     if (!this.iommu) return;
     const skip = to === null || (to === DOMID_IO && this.quarantineMode !== "scratch-page");
-    this.setContexts(pdev, skip ? null : to);
+    this.setContexts(pdev, skip ? null : to, phantomsFirst);
   }
 
   /** intel_iommu_remove_device(): domain_context_unmap(pdev->domain), for a device with a domain
    *  that uses the IOMMU (iommu_remove_device). */
   private removeContexts(pdev: Pdev): void {
     if (pdev.owner === null || pdev.iommuRefused || !this.iommuEnabled(this.domains.byDomid(pdev.owner) ?? this.domains.dying?.(pdev.owner))) return;
-    this.setContexts(pdev, null);
+    this.setContexts(pdev, null, true);
   }
 
-  private setContexts(pdev: Pdev, to: number | null): void {
-    for (const { rid, via, bridge } of this.contextIds(pdev)) {
+  /** `phantomsFirst`: deassign_device() and iommu_remove_device() visit the phantom functions
+   *  before the function itself; iommu_add_device() and assign_device() after. */
+  private setContexts(pdev: Pdev, to: number | null, phantomsFirst = false): void {
+    const ids = this.contextIds(pdev);
+    if (phantomsFirst) ids.sort((a, b) => Number(b.via === "phantom") - Number(a.via === "phantom"));
+    for (const { rid, via, bridge } of ids) {
+      if (this.anyPhantom && (via === "phantom" ? this.record(rid) !== undefined : this.phantomOf(rid, pdev) !== undefined)) this.clobbered.add(rid);
       const from = this.contexts.get(rid) ?? null;
       if (to === null) this.contexts.delete(rid);
       else this.contexts.set(rid, to);
-      if (from === to || !this.onContext || (via === "device" && !this.secbusOfOthers(pdev, bridge))) continue;
+      if (from === to || !this.onContext) continue;
+      if (via === "device" && !this.secbusOfOthers(pdev, bridge)) continue;
+      if (via === "phantom" && this.ridUsers(rid, pdev.key).length === 0) continue;
       this.onContext?.({ device: pdev.key, bridge, rid, via, from, to });
     }
+  }
+
+  /** The record, other than `except`, whose phantom function `rid` is. */
+  private phantomOf(rid: number, except: Pdev): Pdev | undefined {
+    for (let f = 1; f <= (rid & 7); f++) {
+      const q = this.visible(rid - f);
+      if (q && q !== except && q.phantomStride && f % q.phantomStride === 0) return q;
+    }
+    return undefined;
   }
 
   /** Whether the device's own requester ID is (secbus, 0) behind the PCIe-to-PCI bridge above it
@@ -811,8 +933,14 @@ export class PciRegistry {
     for (const pdev of this.allPdevs()) {
       if (pdev.hwdom === domid) pdev.hwdom = this.fallbackHwdom(domid);
     }
-    for (const pdev of held) this.deassign(pdev, domid);
-    return 0;
+    // pci_release_devices(): a device deassign_device() fails stays on the domain's list, the
+    // others go; the first error is the answer
+    let rc: Rc = 0;
+    for (const pdev of held) {
+      const r = this.deassign(pdev, domid);
+      if (rc === 0) rc = r;
+    }
+    return rc;
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -904,6 +1032,16 @@ export class PciRegistry {
         if (!this.byOwner.get(pdev.owner)?.has(pdev)) errors.push(`${at} missing from ${pd(pdev.owner)}'s device list`);
       }
     }
+    // every phantom function's context entry is its function's, unless another record's mapping
+    // wrote it (pci_add_device makes a record at a phantom devfn, with an entry of its own)
+    for (const pdev of this.allPdevs()) {
+      if (pdev.hidden) continue;
+      const own = this.contexts.get(pdev.key);
+      for (const k of phantomKeys(pdev)) {
+        if (this.clobbered.has(k) || this.contexts.get(k) === own) continue;
+        errors.push(`phantom function ${pp(k)}'s context entry (${this.contexts.has(k) ? pd(this.contexts.get(k)!) : "none"}) is not ${pp(pdev.key)}'s (${own === undefined ? "none" : pd(own)})`);
+      }
+    }
     for (const [domid, set] of this.byOwner)
       for (const pdev of set)
         if (pdev.owner !== domid || this.record(pdev.key) !== pdev) errors.push(`${pd(domid)}'s device list holds ${pp(pdev.key)}, not its own`);
@@ -962,6 +1100,7 @@ export class PciRegistry {
       owner: pdev.owner === null ? null : this.domainName(pdev.owner),
     };
     if (!pdev.present) s.present = false;
+    if (pdev.phantomStride) s.phantoms = phantomKeys(pdev).map((k) => pp(k));
     return s;
   }
 

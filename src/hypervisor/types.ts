@@ -3,6 +3,9 @@
 import type { Rc } from "../xen/errno.js";
 import type { Domain } from "../xsm/types.js";
 import { DOMID_IO } from "../xsm/security.js";
+import type { PhantomDev } from "../xen/pci-phantom.js";
+
+export type { PhantomDev };
 
 /** PF-removal strategies from the xen-devel thread "xen/pci: introduce PF<->VF links" (see strategies.ts). */
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
@@ -66,6 +69,8 @@ export interface DeviceState {
   owner: string | null; // domain name
   /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
   present?: false;
+  /** Its phantom functions (pdev->phantom_stride), by SBDF; only present for a device that has some. */
+  phantoms?: string[];
   /** Its MSI-X record (src/hypervisor/msix.ts), added by the simulator once Xen looked at it. */
   msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number }; maskall?: true };
 }
@@ -154,7 +159,7 @@ export interface ContextChange {
   bridge: number;
   /** The requester ID of the entry, machine_bdf. */
   rid: number;
-  via: "device" | "bridge" | "secbus";
+  via: "device" | "bridge" | "secbus" | "phantom";
   /** Whose page tables the entry pointed at (a domid; DOMID_IO: the device's quarantine tables), null: not present. */
   from: number | null;
   /** Whose it points at now; null: cleared. */
@@ -223,6 +228,15 @@ export interface RegistryOptions {
   pdevType?: (machineBdf: number) => DeviceType | undefined;
   /** VT-d: a device's mapping rewrote or cleared a context entry of a requester ID it shares. */
   onContext?: (change: ContextChange) => void;
+  /** A PCIe endpoint's Device Capabilities Phantom Functions Supported field (0..3), which
+   *  alloc_pdev() reads for a new record: stride 8 >> field, none when the function is at or past it. */
+  devcapPhantom?: (machineBdf: number) => number | undefined;
+  /** pci-phantom= (parse_phantom_dev's accepted entries, in order): the stride of a PCIe endpoint
+   *  whose DEVCAP says nothing, for the slot's functions below the stride. */
+  pciPhantom?: readonly PhantomDev[];
+  /** Whether a function answers config reads (its vendor and device IDs are not all ones): a
+   *  pci-phantom= stride that would cover it is doubled ("looks to be a real device"). Default none. */
+  functionPresent?: (machineBdf: number) => boolean;
   /** The IOMMU's vendor; default `vtd`. */
   iommuVendor?: IommuVendor;
   /** With `amd`: the IVRS device entries, in the table's order (a later entry for a bdf wins).

@@ -8,8 +8,10 @@ import type { Locator, SourceLookup } from "../build/locate.js";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import type { Compiled } from "../policy/index.js";
 import { CHECK_CODES, EARLIER_RULE, ruleMarks, runChecks, type RuleMark } from "./checks.js";
+import { MODULE_SWITCH } from "./modules-conf.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
+export { MODULE_SWITCH, modulesConfFindings, type ModulesConfInput } from "./modules-conf.js";
 
 /** What lint reports besides its own checks: what Xen's loader would refuse or make of the policy
  *  (src/binary: sourceRefusals, initialSidOrder), as `xsm compile -o` warns. */
@@ -26,8 +28,8 @@ export const XEN_LINT_EXAMPLES: Readonly<Record<string, string>> = {
 };
 
 /** Every code a lint finding carries: each can be suppressed by a comment and given a severity
- *  (or turned off) by the config, the Xen ones as the checks. */
-export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, ...XEN_LINT_CODES]);
+ *  (or turned off) by the config, the tree's and the Xen ones as the checks. */
+export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, MODULE_SWITCH.code, ...XEN_LINT_CODES]);
 
 /** A config file's severities: a code -> "error", "warning" or "off". */
 export type LintConfig = { severity?: Record<string, Severity | "off"> };

@@ -2,7 +2,7 @@
 // comments and config as `xsm lint` (src/cli/lint.ts) over the same text, run in the analysis
 // worker with the rest of the analysis (job.ts), never on the server's thread.
 import { dirname, join } from "node:path";
-import type { ExpandedTree } from "../build/index.js";
+import { modulesConfReading, type ExpandedTree } from "../build/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
@@ -12,6 +12,7 @@ import {
   applyUserSay,
   fileLines,
   locateFolded,
+  modulesConfFindings,
   parseConfig,
   physicalLines,
   treeCallRepeats,
@@ -63,9 +64,12 @@ export function confFindings(raw: LintResult, text: string, file: string, config
  *  where it ran). */
 export function treeFindings(raw: LintResult, expanded: ExpandedTree, config: LintConfig): Diagnostic[] {
   const { locator, sources, macros, conf } = expanded;
+  // modules.conf as the tree's Makefile reads it, first, as `xsm lint DIR` says it
+  const reading = modulesConfReading(expanded.tree);
+  const switches = modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
   const calls = raw.rules && treeCallRepeats(raw.rules, locator, sources, macros);
   const located = locateFolded(raw.diagnostics, conf, (d) => locator.diagnostic(d), calls);
-  return applyUserSay(located, fileLines(sources), sources, config);
+  return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
 }
 
 /** A quick fix that is certain (onCodeAction offers it while the text is still `expect` there):

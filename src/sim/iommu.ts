@@ -166,6 +166,7 @@ const BRIDGE_NAMES = { "pcie-to-pci": "PCIe-to-PCI bridge", "pci-to-pcie": "PCI-
  *  `name`: a domid's domain name. */
 export function contextWhy(registry: PciRegistry, c: ContextChange, name: (domid: number) => string): string {
   const [dev, rid, bridge] = [formatSbdf(c.device), formatSbdf(c.rid), formatSbdf(c.bridge)];
+  if (c.via === "phantom") return phantomContextWhy(registry, c, dev, rid, name);
   const kind = BRIDGE_NAMES[registry.bridgeType(c.bridge) ?? "pcie-to-pci"];
   const id = c.via === "bridge" ? `the bridge's own requester ID, ${rid},` : `${rid}, the bridge's secondary bus with devfn 0 ("Devices behind PCIe-to-PCI/PCIx bridge may generate different requester-id"),`;
   const head =
@@ -185,10 +186,30 @@ export function contextWhy(registry: PciRegistry, c: ContextChange, name: (domid
   return `${head}: domain_context_unmap clears that context entry${c.via === "device" ? "" : " with the device's own"}${was}${dma}`;
 }
 
+/** VT-d: a device's phantom function's context entry, which another record also maps (a pdev
+ *  pci_add_device made at that devfn, or a bridge alias), was rewritten or cleared with the device. */
+function phantomContextWhy(registry: PciRegistry, c: ContextChange, dev: string, rid: string, name: (domid: number) => string): string {
+  const tables = (domid: number) => (domid === DOM_IO.domid ? "the device's quarantine page tables in dom_io (scratch-page, its pseudo domain ID)" : `${name(domid)}'s page tables`);
+  const users = registry.contextUsers(c.rid, c.device).map((u) => `${u} (${registry.device(u)?.owner ?? "no one"}'s)`);
+  const what = c.to === null ? `domain_context_unmap clears it${c.from === null ? "" : ` (it pointed at ${tables(c.from)})`}` : `domain_context_mapping points it at ${tables(c.to)}${c.from === null ? "" : `; it pointed at ${tables(c.from)}`}`;
+  return `${rid} is a phantom function of ${dev}, so the IOMMU maps its context entry with ${dev}, and ${what}; ${users.join(", ")} map${users.length === 1 ? "s" : ""} that requester ID too, and ${users.length === 1 ? "its" : "their"} DMA carrying it goes where ${dev}'s phantom function's does`;
+}
+
 /** VT-d: why assign_device refused a host bridge (vtd/iommu.c, RELEASE-4.19.0 .. 4.22.0 and master). */
 export function hostBridgeWhy(sbdf: string, target: string, quarantine: string): string {
   const why = target === DOM_IO.name ? `dom_io has quarantine page tables (${quarantine}), so reassign_device_ownership maps it there` : "reassign_device_ownership maps it for the new domain";
   return `${sbdf} is a host bridge (DEV_TYPE_PCI_HOST_BRIDGE): ${why}, and domain_context_mapping maps a host bridge for no one and answers -EPERM for a domain other than the hardware domain ("Hostbridge: skip map"); assign_device logs the failure, after pdev_msix_assign`;
+}
+
+/** VT-d: why deassign_device (a domctl's, or pci_release_devices' at a teardown: `teardown`) refused
+ *  to move a host bridge to dom_io under scratch-page (pci.c and vtd/iommu.c, RELEASE-4.19.0 ..
+ *  4.22.0 and master). */
+export function hostBridgeDeassignWhy(sbdfs: string[], from: string, teardown: boolean): string {
+  const list = sbdfs.join(", ");
+  const one = sbdfs.length === 1;
+  const head = `${list} ${one ? "is a host bridge" : "are host bridges"} (DEV_TYPE_PCI_HOST_BRIDGE) and the quarantine is scratch-page: deassign_device sends ${one ? "it" : "them"} to dom_io, iommu_quarantine_dev_init gives ${one ? "it" : "each"} quarantine page tables, so reassign_device_ownership does not skip the move (QUARANTINE_SKIP is false) and domain_context_mapping refuses a host bridge to any domain but the hardware domain: -EPERM ("%pd: deassign (%pp) failed (-1)"), ${one ? "the device stays" : "they stay"} with ${from}`;
+  if (!teardown) return `${head}; deassign from dom_io or a no-quarantine host would return ${one ? "it" : "them"} to the hardware domain instead`;
+  return `${head}. pci_release_devices deassigns ${from}'s other devices, puts ${one ? "this one" : "these"} back on its list and returns -EPERM, so domain_relinquish_resources stops and domain_kill with it: XEN_DOMCTL_destroydomain is -EPERM and ${from} stays dying (DOMDYING_dying), holding ${list}; a destroydomain again fails the same way`;
 }
 
 /** The IOMMU domctls iommu_do_domctl answers. */

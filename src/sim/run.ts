@@ -5,7 +5,9 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, contextWhy, hostBridgeWhy, iommuRefusedWhy, ivrsAddWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
+import { phantomAddWhy, phantomLookupWhy, phantomMoveWhy, phantomRecordWhy, presentFunctions } from "./phantom.js";
+import { parsePhantomDev, type PhantomDev } from "../xen/pci-phantom.js";
+import { MAX_SDEVS, assignWhy, contextWhy, hostBridgeDeassignWhy, hostBridgeWhy, iommuRefusedWhy, ivrsAddWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -257,6 +259,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   };
   const sbdfs = new SbdfCache();
   const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
+  const present = presentFunctions(s, (x) => sbdfs.key(x));
   const maxPorts = new Map(s.domains.flatMap((d) => (d.maxEvtchnPort !== undefined ? [[d.domid, d.maxEvtchnPort] as const] : [])));
   const specOf = new Map(s.domains.map((d) => [d.domid, d]));
   // the registry tells the resource model of a device freed (pci_cleanup_msi) or assigned
@@ -283,6 +286,9 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
     pdevType: (bdf) => specs.get(bdf)?.type,
+    devcapPhantom: (bdf) => specs.get(bdf)?.devcapPhantom,
+    pciPhantom: phantomDevs(s.pciPhantom),
+    functionPresent: (bdf) => present.has(bdf),
     onContext: (c) => {
       if (current) say(current, contextWhy(registry, c, (domid) => (world.byDomid(domid) ?? world.table.dying?.(domid))?.name ?? `d${domid}`));
     },
@@ -501,10 +507,13 @@ function perform(
     case "pci_add_device": {
       const pfFirst = step.physfn !== undefined && xen.vfWithoutPf === "add-pf-first" && !registry.device(step.physfn);
       const covered = registry.ivrsCovers(sbdf);
+      const phantomOf = registry.device(sbdf) ? undefined : registry.realDevice(sbdf);
       const rc = registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
       const ivrs = ivrsAddWhy(registry, formatSbdf(sbdf), rc, covered);
       if (ivrs !== undefined) say(result, ivrs);
       if (pfFirst && result.decisions.length > 0) say(result, pfFirstWhy(xenLabel(xen, "vfWithoutPf add-pf-first"), step.physfn!, registry.device(step.physfn!) !== undefined, rc));
+      phantomRecordWhy((why) => say(result, why), registry, sbdf, rc, phantomOf);
+      if (rc === 0) phantomAddWhy((why) => say(result, why), registry, sbdf, prepared.scenario.devices?.find((d) => key(d.sbdf) === sbdf)?.devcapPhantom);
       return rc;
     }
     case "pci_remove_device": {
@@ -519,6 +528,8 @@ function perform(
       if (rc === "-EBUSY" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "assign"));
       if (rc === "-EPERM" && registry.deviceType(sbdf) === "host-bridge" && registry.iommuVendor() === "vtd") say(result, hostBridgeWhy(formatSbdf(sbdf), target!.name, registry.quarantine()));
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
+      if (rc === 0) phantomMoveWhy((why) => say(result, why), registry, sbdf, "assign");
+      phantomLookupWhy((why) => say(result, why), registry, sbdf, rc);
       const sharedA = rc === 0 ? sharedDteWhy(registry, sbdf, target!.name) : undefined;
       if (sharedA !== undefined) say(result, sharedA);
       sayNoIommu(result, "assign_device", rc, target!);
@@ -532,6 +543,9 @@ function perform(
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
+      if (rc === 0) phantomMoveWhy((why) => say(result, why), registry, sbdf, "deassign");
+      phantomLookupWhy((why) => say(result, why), registry, sbdf, rc);
+      if (rc === "-EPERM" && reason !== undefined && registry.deviceType(sbdf) === "host-bridge" && registry.device(sbdf)?.owner === target!.name) say(result, hostBridgeDeassignWhy([formatSbdf(sbdf)], target!.name, false));
       const sharedD = rc === 0 ? sharedDteWhy(registry, sbdf, registry.device(sbdf)?.owner ?? "no one") : undefined;
       if (sharedD !== undefined) say(result, sharedD);
       sayNoIommu(result, "deassign_device", rc, target!);
@@ -545,6 +559,7 @@ function perform(
     case "test_assign_device": {
       const rc = registry.testAssignDevice(as!, sbdf, target);
       if (rc === "-EINVAL" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "test_assign"));
+      phantomLookupWhy((why) => say(result, why), registry, sbdf, rc);
       sayNoIommu(result, "test_assign_device", rc, target);
       if (rc === "-EINVAL" && target !== undefined && target.domid === as!.domid) say(result, `iommu_do_pci_domctl refuses self-assignment for XEN_DOMCTL_test_assign_device too ("Don't support self-assignment of devices."), ${xen.assignCheck === "xsm_domctl" ? "after xsm_domctl's flask_assign_device checks (XSA-492)" : "before xsm_assign_device"}`);
       return rc;
@@ -878,7 +893,6 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   // pci_release_devices() deassigns each device of the domain: under quarantine to dom_io
   const held = registry.devices().filter((x) => x.owner === d.name);
   const quarantined = held.filter((x) => registry.quarantineOf(x.sbdf) !== undefined);
-  const returned = held.filter((x) => !quarantined.includes(x));
   const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
   const released = registry.removeDomain(d.domid);
   if (released !== 0) {
@@ -888,23 +902,17 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
       world.destroy(d);
       world.markDying(d, true);
     }
-    if (result) say(result, releaseFailedWhy(d, held.map((x) => x.sbdf), noIommuCause(registry, d) ?? "no IOMMU", relinquishing));
+    if (result) {
+      const kept = registry.devices().filter((x) => x.owner === d.name);
+      if (registry.iommuEnabled(d)) {
+        sayReleased(result, registry, held.filter((x) => !kept.some((k) => k.sbdf === x.sbdf)), quarantined, because);
+        say(result, hostBridgeDeassignWhy(kept.map((x) => x.sbdf), d.name, true));
+      } else say(result, releaseFailedWhy(d, held.map((x) => x.sbdf), noIommuCause(registry, d) ?? "no IOMMU", relinquishing));
+    }
     return released;
   }
   world.markDying(d, false);
-  if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
-  if (result) {
-    const where = new Map<string, string[]>();
-    for (const x of returned) {
-      const text = hardwareDomainText(registry, x.sbdf);
-      where.set(text, [...(where.get(text) ?? []), x.sbdf]);
-    }
-    for (const [text, sbdfs] of where) say(result, `pci_release_devices: deassign_device gives ${sbdfs.join(", ")} ${text}`);
-  }
-  for (const x of quarantined) {
-    const shared = result ? sharedDteWhy(registry, x.sbdf, DOM_IO.name) : undefined;
-    if (shared !== undefined) say(result!, shared);
-  }
+  if (result) sayReleased(result, registry, held, quarantined, because);
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);
@@ -915,6 +923,34 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   // mapped grants still hold it too)
   for (const held of world.release(d)) if (io.grants.release(held.domid)) freeDomain(held, io, world, xsm);
   return 0;
+}
+
+/** phantom_devs[]: the pci-phantom= occurrences parse_phantom_dev accepts (validate.ts refused the others). */
+function phantomDevs(values: readonly string[] | undefined): PhantomDev[] {
+  const out: PhantomDev[] = [];
+  for (const v of values ?? []) {
+    const p = parsePhantomDev(v, out.length);
+    if (p.ok) out.push(p.value);
+  }
+  return out;
+}
+
+/** What pci_release_devices did with the devices it moved (`moved`; `quarantined`: those it sends to
+ *  dom_io, as quarantineOf said before the teardown, and `because` why). */
+function sayReleased(result: StepResult, registry: PciRegistry, moved: DeviceState[], quarantined: DeviceState[], because: string): void {
+  const toIo = quarantined.filter((x) => moved.includes(x));
+  if (toIo.length > 0) say(result, `pci_release_devices: deassign_device sends ${toIo.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
+  const where = new Map<string, string[]>();
+  for (const x of moved) {
+    if (toIo.includes(x)) continue;
+    const text = hardwareDomainText(registry, x.sbdf);
+    where.set(text, [...(where.get(text) ?? []), x.sbdf]);
+  }
+  for (const [text, sbdfs] of where) say(result, `pci_release_devices: deassign_device gives ${sbdfs.join(", ")} ${text}`);
+  for (const x of toIo) {
+    const shared = sharedDteWhy(registry, x.sbdf, DOM_IO.name);
+    if (shared !== undefined) say(result, shared);
+  }
 }
 
 /** The last reference to a destroyed domain went: _domain_destroy frees it (its resources, its

@@ -60,6 +60,8 @@ export interface DeviceSpec {
   bridge?: PciBridge;
   /** pdev_type() of a device that is no bridge: `pci` (conventional PCI) or `pcie-endpoint`, the default. */
   type?: DeviceType;
+  /** A PCIe endpoint's DEVCAP Phantom Functions Supported field (0..3): phantom_stride 8 >> field. */
+  devcapPhantom?: number;
 }
 
 /** A domain's passthrough resources after a step (src/hypervisor/iocaps.ts); each range list is compared
@@ -270,6 +272,8 @@ export interface Scenario {
   iommuVendor?: IommuVendor;
   /** AMD: the IVRS table's device entries, in its order. */
   ivrs?: IvrsSpec[];
+  /** Xen's pci-phantom= occurrences, each "[<seg>:]<bus>:<device>,<stride>" (parse_phantom_dev). */
+  pciPhantom?: string[];
   booleans?: Record<string, boolean>;
   /** The resources of PCI devices (BARs, legacy IRQ) libxl grants with them. */
   devices?: DeviceSpec[];

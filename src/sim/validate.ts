@@ -8,6 +8,7 @@ import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { jsonTooDeep, shortJson } from "../io/json.js";
 import { parseSbdf } from "../xen/sbdf.js";
+import { MAX_PHANTOM_DEVS, parsePhantomDev, phantomRejectLine } from "../xen/pci-phantom.js";
 import type { LocateRule } from "../policy/reasons.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
@@ -283,6 +284,18 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     list(d.bars).forEach((b, j) => {
       if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
     });
+    // alloc_pdev() reads DEVCAP's phantom field of a PCIe endpoint only
+    if (typeof d.devcapPhantom === "number" && d.devcapPhantom !== 0 && (isObject(d.bridge) || (d.type ?? "pcie-endpoint") !== "pcie-endpoint")) {
+      err(`/devices/${i}/devcapPhantom`, `${isObject(d.bridge) ? "a bridge" : `a ${String(d.type)} device`} has no phantom functions to Xen: alloc_pdev reads the PCI Express Device Capabilities' Phantom Functions field of a PCIe endpoint only (DEV_TYPE_PCIe_ENDPOINT)`);
+    }
+  });
+  // parse_phantom_dev() of each pci-phantom= occurrence, in order: a refused one takes no slot
+  let phantoms = 0;
+  list(s.pciPhantom).forEach((v, i) => {
+    if (typeof v !== "string") return;
+    const p = parsePhantomDev(v, phantoms);
+    if (p.ok) phantoms++;
+    else err(`/pciPhantom/${i}`, `pci-phantom=${v}: ${p.why}; Xen refuses it (${phantomRejectLine(v, p.rc)}) and boots without it. The form is [<seg>:]<bus>:<device>,<stride> in hex, stride 1, 2 or 4, at most ${MAX_PHANTOM_DEVS} times`);
   });
 
   // the IVRS table is AMD's, per segment; Xen reads ivrs_mappings of a segment an IOMMU covers

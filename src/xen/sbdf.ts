@@ -26,8 +26,8 @@ const LIMITS = [
 ] as const;
 
 /**
- * Parses "SSSS:BB:DD.F" (what %pp prints) or "BB:DD.F" (segment 0, as Xen's own command line
- * options such as pci-phantom= and `xl pci-attach` accept, so users may expect it too).
+ * Parses "SSSS:BB:DD.F" (what %pp prints) or "BB:DD.F" (segment 0, as parse_pci() and `xl
+ * pci-attach` accept, so users may expect it too; pci-phantom= takes no function: pci-phantom.ts).
  */
 export function parseSbdf(text: string): Parsed<Sbdf> {
   const bad = (why: string): Parsed<Sbdf> => ({ ok: false, error: `invalid PCI address '${text}': ${why}` });
