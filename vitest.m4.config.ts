@@ -27,6 +27,7 @@ export default defineConfig({
       "test/lint/modules-conf-tree.test.ts",
       "test/sim/tree-scenario.test.ts",
       "test/lsp/old-layout.test.ts",
+      "test/lsp/lint.test.ts",
       "test/lsp/tree-navigation.test.ts",
       "test/lsp/semantic-tokens-tree.test.ts",
       "test/lsp/outline.test.ts",

@@ -83,8 +83,9 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
     if (expanded.failed) {
       found = [...lint.applyUserSay(switches, lint.fileLines(sources), sources, config), ...expanded.diagnostics];
     } else {
-      const raw = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids }).diagnostics;
-      const located = lint.locateFolded(raw, expanded.conf, (d) => expanded.locator.diagnostic(d));
+      const run = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids });
+      const calls = run.rules && lint.treeCallRepeats(run.rules, expanded.locator, sources, expanded.macros);
+      const located = lint.locateFolded(run.diagnostics, expanded.conf, (d) => expanded.locator.diagnostic(d), calls);
       found = lint.applyUserSay([...switches, ...located], lint.fileLines(sources), sources, config);
     }
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
