@@ -67,23 +67,29 @@ function debug(line) {
  * their handles: `xsm --help` 2,994 -> 2,479 page faults and ~25 ms less CPU, a compile ~60 faults
  * (node:v8, for --no-opt below, loads the stream modules anyway; docs/performance.md). Written in
  * full before write returns, so nothing is left to flush at exit. A descriptor another process
- * made non-blocking (EAGAIN) is waited on; standard output that fails ends the run as the streams'
- * handler below does (a closed pipe, `xsm ... | head`, quietly; a full disk with one error line),
- * and what was meant for a standard error that fails is dropped.
+ * made non-blocking (EAGAIN) is waited on; standard output that fails is handled as the streams'
+ * handler below does (a closed pipe, `xsm ... | head`: the rest is dropped and the run goes on; a
+ * full disk: one error line, exit 1), and what was meant for a standard error that fails is dropped.
  */
 function writeNow(fd) {
+  let closed = false;
   return {
     write(chunk) {
+      if (closed) return true;
       const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
       for (let done = 0; done < data.length; ) {
         try {
           done += writeSync(fd, data, done, data.length - done);
         } catch (err) {
           if (err.code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-          // standard output that fails ends the run (the bundle's stdoutFailed); standard error
-          // has nowhere to say so, and what was meant for it is dropped
-          else if (fd === 1) stdoutFailed(err);
-          else return true;
+          else {
+            // standard output that fails ends the run (the bundle's stdoutFailed), but for a closed
+            // pipe, after which the run goes on with what was meant for it dropped; standard error
+            // has nowhere to say so, and what was meant for it is dropped
+            if (fd === 1) stdoutFailed(err);
+            closed = true;
+            return true;
+          }
         }
       }
       return true;
@@ -239,7 +245,8 @@ const bundleModule = { exports: {} };
 // dist/bin/, and node:module, for createRequire, would load node's ES module loader)
 script.runInThisContext()(bundleModule.exports, require, bundleModule, bundleFile, `${root}dist/bin`);
 const { runCli } = bundleModule.exports;
-/** The process's standard output failed: the bundle's stdoutFailed ends the run (src/cli/stdout.ts). */
+/** The process's standard output failed: the bundle's stdoutFailed ends the run, or for a closed
+ *  pipe lets it go on (src/cli/stdout.ts). */
 function stdoutFailed(err) {
   bundleModule.exports.stdoutFailed(err, stderrNow);
 }
@@ -275,8 +282,8 @@ let io;
 if (bundleName === "xsm-compile") io = { stdout: writeNow(1), stderr: stderrNow };
 else {
   io = { stdout: process.stdout, stderr: process.stderr };
-  // a closed pipe (`xsm ... | head`) ends the output, a full disk is one error line: neither a
-  // stack trace
+  // a closed pipe (`xsm ... | head`) ends the output and the run goes on, a full disk is one error
+  // line: neither a stack trace
   process.stdout.on("error", stdoutFailed);
 }
 runCli(argv, io).then((code) => {

@@ -9,7 +9,7 @@ import { Locator, type SourceLookup } from "./locate.js";
 import { sectionMacros, type MacroDef } from "./macros.js";
 import type { PolicyTree, TreeOptions } from "./tree.js";
 
-export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, treeFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
+export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, modulesConfReading, treeFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
 export { runM4 } from "./m4.js";
 export { expandTree, treeSources, type ExpandedTree, type TreeOverlay } from "./expand.js";
 

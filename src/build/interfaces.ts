@@ -154,8 +154,8 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     return parseExpansion(text, base);
   };
   const candidates = [...expanded.macros.values()].filter(isCandidate);
-  const shapes = placeholderExpansions(expanded, candidates, parse, work);
   const declared = declaredNames(base);
+  const { shapes, defines } = placeholderExpansions(expanded, candidates, [...declared.types, ...declared.attributes], parse, work);
   // (every call "grants" what the policy allows already)
   const open = queries.map((q) => !q.perms.every((p) => base.allows(q.source, q.target, q.tclass, p) === true));
   // what each query asks of each interface: its calls with the denial's types where the
@@ -167,10 +167,10 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
       : candidates.map((def): Planned[] => {
           const shape = shapes.get(def.name);
           if (shape === undefined || !fitsQuery(shape.text, q)) return [];
-          return bindings(shape.parsed.rules, q, arity(def)).flatMap((b): Planned[] => {
+          return bindings(shape.parsed.rules, q, arity(def), defines).flatMap((b): Planned[] => {
             // (a binding whose call would not compile, a name of the wrong kind where the
             // interface's statements need a type, an attribute or a new name, is no candidate)
-            const fit = (args: readonly string[]) => kindsFit(shape.parsed, declared, (n) => substitute(n, args));
+            const fit = (args: readonly string[]) => kindsFit(shape.parsed, declared, (n) => substitute(n, args, defines));
             if (b.free === undefined) {
               if (fit(b.args(""))) return [{ args: b.args("") }];
               work.rejected++;
@@ -181,7 +181,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
             const pool = shape.parsed.uses.some((u) => u.name === PLACEHOLDER + (f + 1) && u.need === "attribute") ? declared.attributes : declared.types;
             const fits = pool.flatMap((x) => {
               const args = b.args(x);
-              return fit(args) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (f + 1)) }] : [];
+              return fit(args) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (f + 1), defines) }] : [];
             });
             const choice = pickFree(b, fits, base, pool === declared.types ? "types" : "attributes");
             // (too many tie: one of them, expanded, says whether the interface grants at all)
@@ -421,8 +421,8 @@ export function callAccess(text: string, policy: CompiledPolicy): CallAccess[] {
  *  rules as the call of those arguments expands (a placeholder's name, and the names derived from
  *  it such as `$3_channel`, take its argument); with `only`, of their source and target pairs
  *  naming that placeholder itself (not a name that reads as its argument by chance). */
-function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only?: string): CallAccess[] {
-  const name = (n: string) => (args === undefined ? n : substitute(n, args));
+function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only?: string, defines?: TeDefines): CallAccess[] {
+  const name = (n: string) => (args === undefined ? n : substitute(n, args, defines));
   const merged = new Map<string, CallAccess>();
   for (const r of rules)
     for (const s of r.sources)
@@ -444,23 +444,79 @@ function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only
 const PLACEHOLDER = "xsm_interface_parameter_";
 const PLACEHOLDERS = new RegExp(`${PLACEHOLDER}([1-3])`, "g");
 
-/** A name of a placeholder expansion as the call of `args` writes it (m4 pastes an argument into
- *  the names built from it; the tree's .te files, which may define such names as macros, are not
- *  part of the run the calls are expanded in). */
-function substitute(name: string, args: readonly string[]): string {
-  return name.replace(PLACEHOLDERS, (_, n: string) => args[Number(n) - 1]!);
+/** A name of a placeholder expansion as the call of `args` writes it: m4 pastes an argument into
+ *  the names built from it, and reads the name made again, so one the tree's .te files define as a
+ *  macro is what it expands to (`xenstore_t_self`, which declare_singleton_domain(xenstore_t)
+ *  defines as `xenstore_t`). */
+function substitute(name: string, args: readonly string[], defines?: TeDefines): string {
+  const made = name.replace(PLACEHOLDERS, (_, n: string) => args[Number(n) - 1]!);
+  return made === name ? made : (defines?.expand(made) ?? made);
+}
+
+/**
+ * The names the tree's .te files define as m4 macros that a call could make by pasting an
+ * argument into an interface's name (`define(`$1_self', `$1')` in declare_singleton_domain,
+ * called in xen.te): each name an interface builds from a parameter (`$1_self`, `$2_channel`: the
+ * text around a `$N` in its body) made with each declared type and attribute, that m4, after the
+ * whole tree, expands to another name. A call written in a module is read after them, so m4 expands
+ * those names in it; the placeholder expansions cannot show them (no tree defines a name made of a
+ * placeholder).
+ */
+interface TeDefines {
+  /** What m4 makes of a name made for a call: the name a macro of it expands to, else undefined. */
+  expand(name: string): string | undefined;
+  /** The arguments that make `type` from `before` $N `after` through such a macro. */
+  argumentsFor(type: string, before: string, after: string): string[];
+}
+
+/** The names around a `$N` in the candidates' bodies (`_self` of `$1_self`), as [before, after]. */
+function affixes(defs: readonly MacroDef[]): [string, string][] {
+  const out = new Map<string, [string, string]>();
+  for (const d of defs)
+    for (const m of d.body.matchAll(/([A-Za-z0-9_]*)\$[1-9]([A-Za-z0-9_]*)/g)) {
+      const [before, after] = [m[1]!, m[2]!];
+      if (before !== "" || after !== "") out.set(`${before}\0${after}`, [before, after]);
+    }
+  return [...out.values()];
+}
+
+function teDefines(probes: readonly { name: string; before: string; after: string; arg: string }[], texts: readonly (string | undefined)[]): TeDefines {
+  const byName = new Map<string, string>();
+  const byType = new Map<string, { before: string; after: string; arg: string }[]>();
+  probes.forEach((p, i) => {
+    const text = texts[i];
+    // (a name m4 leaves as it is, or expands to more than one name, is no such alias)
+    if (text === undefined || text === p.name || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(text)) return;
+    byName.set(p.name, text);
+    byType.set(text, [...(byType.get(text) ?? []), p]);
+  });
+  return {
+    expand: (name) => byName.get(name),
+    argumentsFor: (type, before, after) => (byType.get(type) ?? []).filter((p) => p.before === before && p.after === after).map((p) => p.arg),
+  };
 }
 
 /** Each interface expanded once with placeholders for its parameters, and read: which parameter
- *  each rule's source and target are, and what a free one takes. */
-function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[], parse: (text: string) => ParsedExpansion, work: InterfaceWork): Map<string, { text: string; parsed: ParsedExpansion }> {
-  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${[1, 2, 3].slice(0, arity(d)).map((n) => PLACEHOLDER + n).join(", ")})`), work);
-  const out = new Map<string, { text: string; parsed: ParsedExpansion }>();
+ *  each rule's source and target are, and what a free one takes; and, in the same m4 run, the
+ *  names the .te files define that a call may make (TeDefines: `names` are the declared types
+ *  and attributes). */
+function placeholderExpansions(
+  expanded: ExpandedTree,
+  defs: readonly MacroDef[],
+  names: readonly string[],
+  parse: (text: string) => ParsedExpansion,
+  work: InterfaceWork,
+): { shapes: Map<string, { text: string; parsed: ParsedExpansion }>; defines: TeDefines } {
+  const calls = defs.map((d) => `${d.name}(${[1, 2, 3].slice(0, arity(d)).map((n) => PLACEHOLDER + n).join(", ")})`);
+  const probes = affixes(defs).flatMap(([before, after]) => names.map((arg) => ({ name: `${before}${arg}${after}`, before, after, arg })));
+  // (the probes are names, not calls: the work counts the calls)
+  const texts = expandCalls(expanded, [...calls, ...probes.map((p) => p.name)], work, calls.length);
+  const shapes = new Map<string, { text: string; parsed: ParsedExpansion }>();
   defs.forEach((d, i) => {
     const text = texts[i];
-    if (text !== undefined) out.set(d.name, { text, parsed: parse(text) });
+    if (text !== undefined) shapes.set(d.name, { text, parsed: parse(text) });
   });
-  return out;
+  return { shapes, defines: teDefines(probes, texts.slice(calls.length)) };
 }
 
 /** Each candidate interface's access as sepolgen's InterfaceVector holds it (interfaces.py,
@@ -496,7 +552,7 @@ interface Binding {
  *  target is a parameter (`self` the source's) takes the denial's source or target there, and one
  *  that is a name made from a parameter (`$2_channel`) gives the parameter the part of the
  *  denial's type it stands for. At most one parameter may be left: the denial does not bound two. */
-function bindings(rules: readonly AllowRule[], q: AccessQuery, n: number): Binding[] {
+function bindings(rules: readonly AllowRule[], q: AccessQuery, n: number, defines?: TeDefines): Binding[] {
   const seen = new Map<string, Binding>();
   for (const r of rules) {
     if (!r.classes.includes(q.tclass) || !r.perms(q.tclass).some((p) => q.perms.includes(p))) continue;
@@ -504,8 +560,8 @@ function bindings(rules: readonly AllowRule[], q: AccessQuery, n: number): Bindi
       for (const t of r.targets) {
         // (`self` grants a type on itself only)
         if (t === "self" && q.source !== q.target) continue;
-        const si = parameterOf(s, q.source);
-        const ti = t === "self" ? si : parameterOf(t, q.target);
+        const si = parameterOf(s, q.source, defines);
+        const ti = t === "self" ? si : parameterOf(t, q.target, defines);
         if (si === undefined && ti === undefined) continue;
         const given = new Map<number, string>();
         if (ti !== undefined) given.set(ti[0], ti[1]);
@@ -532,12 +588,15 @@ function bindings(rules: readonly AllowRule[], q: AccessQuery, n: number): Bindi
 /** The parameter (0-based) a placeholder rule's name gives `type`, and the argument that makes
  *  it: the placeholder itself takes the whole type, a name made from one (`$2_channel`) the part
  *  its own text does not spell. */
-function parameterOf(name: string, type: string): [number, string] | undefined {
+function parameterOf(name: string, type: string, defines?: TeDefines): [number, string] | undefined {
   const m = new RegExp(`^(.*?)${PLACEHOLDER}([1-3])(.*)$`).exec(name);
   if (!m || (m[1]! + m[3]!).includes(PLACEHOLDER)) return undefined;
   const [, before, k, after] = m as unknown as [string, string, string, string];
-  if (type.length <= before.length + after.length || !type.startsWith(before) || !type.endsWith(after)) return undefined;
-  return [Number(k) - 1, type.slice(before.length, type.length - after.length)];
+  if (type.length > before.length + after.length && type.startsWith(before) && type.endsWith(after)) return [Number(k) - 1, type.slice(before.length, type.length - after.length)];
+  // (a name a .te file defines to be `type`: `$1_self` is xenstore_t for xenstore_t, a singleton)
+  if (before === "" && after === "") return undefined;
+  const via = defines?.argumentsFor(type, before, after)[0];
+  return via === undefined ? undefined : [Number(k) - 1, via];
 }
 
 /** The types to try for a binding's free parameter, each with why: those the policy already relates
@@ -623,20 +682,21 @@ function spliceAt(conf: string): number {
 
 const MARK = "#xsm-interface-call";
 
-/** m4's expansion of each call (without #line directives), by the calls' order: one m4 run over
- *  the tree's definitions (its sections up to the modules' rules) and a file of the calls, each
- *  after a comment m4 passes through. */
-function expandCalls(expanded: ExpandedTree, calls: readonly string[], work: InterfaceWork): (string | undefined)[] {
+/** m4's expansion of each call (without #line directives), by the calls' order (the first `counted`
+ *  of them counted as expansions, default all): one m4 run over the whole tree and a file of the
+ *  calls, each after a comment m4 passes through, as a module of the tree's calls them, after what
+ *  the .te files define (declare_singleton_domain(dom0_t)'s `dom0_t_self`); their rules' output
+ *  is dropped. */
+function expandCalls(expanded: ExpandedTree, calls: readonly string[], work: InterfaceWork, counted = calls.length): (string | undefined)[] {
   if (calls.length === 0) return [];
   work.m4Runs++;
-  work.expansions += calls.length;
+  work.expansions += counted;
   const { tree } = expanded;
-  const rules = new Set(tree.sections.filter((s) => /\.(te|cons)$/.test(s) || /^policy\/(users|constraints|initial_sids|device_contexts)$/.test(s)));
   const scratch = mkdtempSync(join(tmpdir(), "xsm-interfaces-"));
   try {
     const file = join(scratch, "calls.te");
     writeFileSync(file, calls.map((c, i) => `${MARK} ${i}\n${c}\n`).join(""));
-    const m4 = runM4({ ...tree, sections: [...tree.sections.filter((s) => !rules.has(s)), file] });
+    const m4 = runM4({ ...tree, sections: [...tree.sections, file] });
     if (m4.diagnostics.some((d) => d.severity === "error")) return [];
     const out: (string | undefined)[] = [];
     const parts = m4.text.split(new RegExp(`^${MARK} (\\d+)$`, "m"));

@@ -1,6 +1,7 @@
 // The m4 macros a policy tree defines (`define(`name', `body')` in .spt and .if files) and the
 // calls to them in a line of source: just enough of m4's syntax (quotes ` ', parentheses, commas,
-// $1..$9) to say which macro produced a line of policy.conf. m4 itself does the expanding.
+// # comments, $1..$9) to say which macro produced a line of policy.conf. m4 itself does the
+// expanding.
 
 export interface MacroDef {
   name: string;
@@ -49,39 +50,72 @@ export function macroDefinitions(text: string, file: string): MacroDef[] {
   return defs;
 }
 
-/** The arguments of a call whose '(' is at `open`, or undefined if the parenthesis never closes. */
-function callArgs(text: string, open: number): { args: string[]; end: number } | undefined {
-  const args: string[] = [];
+/** An argument list as m4 collects it, from the '(' at `open`: unquoted blanks before each
+ *  argument dropped, one level of quotes taken off, a comma or parenthesis inside quotes, inner
+ *  parentheses or a `#` comment (kept in the argument, as m4 keeps it) not counted. */
+export interface ArgumentScan {
+  /** Each argument's text as m4 passes it on. */
+  args: string[];
+  /** Where each argument's first word starts, after blanks and comments (none for `f()`). */
+  starts: number[];
+  /** The commas that separate the arguments. */
+  commas: number[];
+  /** The closing ')', or -1 when the list does not close before `limit`. */
+  close: number;
+}
+
+export function scanArguments(text: string, open: number, limit = text.length): ArgumentScan {
+  const out: ArgumentScan = { args: [], starts: [], commas: [], close: -1 };
   let current = "";
-  let depth = 0; // parentheses inside the call
+  let depth = 0; // parentheses inside the list
   let quote = 0;
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text[i];
+  let leading = true; // m4 drops blanks before an argument's first token (a comment is one)
+  let unstarted = true; // nothing but blanks and comments yet
+  for (let i = open + 1; i < limit; i++) {
+    const c = text[i]!;
     if (quote > 0) {
       if (c === "`") quote++;
       else if (c === "'") quote--;
       if (quote > 0) current += c;
       continue;
     }
+    if (c === "#") {
+      // to the end of the line, quotes and commas and all
+      const eol = text.indexOf("\n", i);
+      const stop = eol < 0 || eol > limit ? limit : eol;
+      current += text.slice(i, stop);
+      leading = false;
+      i = stop - 1;
+      continue;
+    }
+    if (unstarted) {
+      if (/\s/.test(c)) {
+        if (!leading) current += c;
+        continue;
+      }
+      if (!(c === ")" && depth === 0)) out.starts.push(i);
+      unstarted = leading = false;
+    }
     if (c === "`") {
       quote = 1;
       continue;
     }
     if (c === "(") depth++;
-    if (c === ")" && depth-- === 0) {
-      args.push(current);
-      return { args, end: i + 1 };
-    }
-    if (c === "," && depth === 0) {
-      args.push(current);
+    else if (c === ")" && depth-- === 0) {
+      out.args.push(current);
+      out.close = i;
+      return out;
+    } else if (c === "," && depth === 0) {
+      out.args.push(current);
+      out.commas.push(i);
       current = "";
+      unstarted = leading = true;
       continue;
     }
-    // m4 drops unquoted blanks and newlines before an argument
-    if (current === "" && /\s/.test(c!)) continue;
     current += c;
   }
-  return undefined;
+  out.args.push(current);
+  return out;
 }
 
 /** Calls to known macros in text[from, to): a macro name standing alone, with its arguments when a
@@ -95,9 +129,9 @@ export function macroCalls(text: string, from: number, to: number, known: Readon
     if (!known.has(m[0])) continue;
     const after = m.index + m[0].length;
     if (text[after] === "(") {
-      const parsed = callArgs(text, after);
-      calls.push({ name: m[0], offset: m.index, args: parsed?.args ?? [] });
-      if (parsed) word.lastIndex = parsed.end;
+      const scan = scanArguments(text, after);
+      calls.push({ name: m[0], offset: m.index, args: scan.close < 0 ? [] : scan.args });
+      if (scan.close >= 0) word.lastIndex = scan.close + 1;
     } else {
       calls.push({ name: m[0], offset: m.index, args: [] });
     }

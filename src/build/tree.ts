@@ -104,6 +104,19 @@ export function moduleLines(treeDir: string): RegExp {
   return isFile(makefile) && readFileSync(makefile, "utf8").includes("[[:alpha:]]") ? ALPHA_LINE : LOWERCASE_LINE;
 }
 
+/** How the tree's Makefile reads its modules.conf (lint's modules-conf findings): the lines it
+ *  reads, in pattern and in words, whether it finds a module's file whatever its case (4.3-4.7's
+ *  `find -iname`), and the module files there are to switch. */
+export function modulesConfReading(tree: Pick<PolicyTree, "dir" | "modulesConf">): { file: string; reads: RegExp; readsWhat: string; caseBlind: boolean; modules: { name: string; file: string }[] } {
+  const caseBlind = tree.modulesConf === MODULES_CONF_BEFORE_48;
+  const reads = caseBlind ? moduleLines(tree.dir) : LOWERCASE_LINE;
+  const readsWhat = reads === ALPHA_LINE ? "lines starting with a letter" : "lines starting with a lowercase letter";
+  const modules = moduleFiles(tree)
+    .filter((f) => f.endsWith(".te"))
+    .map((f) => ({ name: basename(f, ".te"), file: f }));
+  return { file: tree.modulesConf, reads, readsWhat, caseBlind, modules };
+}
+
 /** The modules.conf that switches the module file at `path` on or off: DIR/modules/modules.conf
  *  for DIR/modules/NAME.te, .if or .cons (4.8 on), DIR/policy/modules.conf for
  *  DIR/policy/modules/LAYER/NAME.te or .if (4.3-4.7, whose Makefile finds NAME case-blind: `find

@@ -47,6 +47,10 @@ export function policyInputOptions(cmd: Command, options: { shortDefine?: boolea
 function defineOption(value: string, previous: string[] | undefined): string[] {
   const name = value.split("=", 1)[0]!;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError("expected NAME or NAME=VALUE, NAME an m4 name (letters, digits, _; not a digit first).");
+  // m4 keeps the last of `-D x=1 -D x=2`; which one was meant is not for xsm to guess (NAME is NAME=, empty)
+  const defined = (d: string) => d.slice(name.length + 1);
+  const earlier = previous?.find((d) => d.split("=", 1)[0] === name && defined(d) !== defined(value));
+  if (earlier !== undefined) throw new InvalidArgumentError(`-D ${earlier} was given before it: an m4 name takes one definition; give it once.`);
   return [...(previous ?? []), value];
 }
 

@@ -15,6 +15,7 @@ import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./for
 import { parseFormat } from "./format-option.js";
 import { CliError, STDIN, readJsonFile } from "./io.js";
 import { nameSet } from "./lists.js";
+import { keyedValue } from "./repeats.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { didYouMean, nearestName } from "../diagnostics/suggest.js";
@@ -44,7 +45,7 @@ interface CheckOptions {
 export function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
   const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
   if (!m) throw new InvalidArgumentError("expected NAME=1, NAME=0, NAME=true or NAME=false.");
-  return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
+  return keyedValue(previous, m[1]!, m[2] === "true" || m[2] === "1", value, (earlier) => new InvalidArgumentError(`--bool ${earlier} was given before it: a boolean takes one value; give it once.`));
 }
 
 /** --perm is repeatable, and one value may name several: `--perm plug --perm "unplug setup"`. */

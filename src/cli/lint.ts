@@ -37,12 +37,16 @@ async function listChecks(cli: CliContext, opts: LintOptions): Promise<void> {
   if (opts.format === "json") {
     const checks = [
       ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
+      { ...lint.MODULE_SWITCH, severity: CATALOG[lint.MODULE_SWITCH.code].severity },
       ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
     ];
     cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
     return;
   }
   for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+  // a policy tree's own: its modules.conf as the Makefile reads it
+  const m = lint.MODULE_SWITCH;
+  cli.io.stdout.write(`${m.code} (${CATALOG[m.code].severity}): ${m.rationale}\n    e.g. ${m.example}\n`);
   // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
   for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
 }
@@ -71,13 +75,18 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   if (isDir) {
     const expanded = await expandTreeArgument(target, opts);
     const { sources } = expanded;
+    const { modulesConfReading } = await import("../build/index.js");
+    const reading = modulesConfReading(expanded.tree);
+    // (whether or not the policy builds: a module listed twice is why it does not)
+    const switches = lint.modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
     let found: Diagnostic[];
     if (expanded.failed) {
-      found = expanded.diagnostics;
+      found = [...lint.applyUserSay(switches, lint.fileLines(sources), sources, config), ...expanded.diagnostics];
     } else {
-      const raw = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids }).diagnostics;
-      const located = lint.locateFolded(raw, expanded.conf, (d) => expanded.locator.diagnostic(d));
-      found = lint.applyUserSay(located, lint.fileLines(sources), sources, config);
+      const run = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids });
+      const calls = run.rules && lint.treeCallRepeats(run.rules, expanded.locator, sources, expanded.macros);
+      const located = lint.locateFolded(run.diagnostics, expanded.conf, (d) => expanded.locator.diagnostic(d), calls);
+      found = lint.applyUserSay([...switches, ...located], lint.fileLines(sources), sources, config);
     }
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
     const placed = inTree(found, target, sources);

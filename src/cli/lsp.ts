@@ -25,6 +25,13 @@ export function registerLsp(program: Command, _cli: CliContext): void {
     .option("--flask-dir <dir>", "for trees: Xen's xen/xsm/flask/policy, as for xsm build; or the client's setting xsm.flaskDir")
     .option("-M, --mls", "policies are MLS (as checkpolicy -M; trees built as xsm build --mls); or the client's setting xsm.mls (initializationOptions {\"mls\": true}, or changed while it runs)")
     .option("--debounce <ms>", "quiet time after a change before the policy is analysed again (default: 150)", debounceOption)
+    .addHelpText(
+      "after",
+      "\nOnce a policy compiles, the server also publishes xsm lint's findings for it: the same checks,\n" +
+        "suppression comments and .xsm-lint.json as `xsm lint`, with quick fixes for a duplicate rule's\n" +
+        "line and an unused boolean of a policy.conf. The client's setting xsm.lint (initializationOptions\n" +
+        "{\"lint\": false}, or changed while it runs) turns that off.",
+    )
     .action(async (opts: LspOptions) => {
       // checked before the server starts: an editor would only see every tree fail to build
       if (opts.flaskDir !== undefined) {

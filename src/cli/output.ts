@@ -9,9 +9,10 @@
 // SIGINT, SIGTERM or SIGHUP meanwhile removes the temporary files before the process ends (signals.ts).
 // What the command prints about its files (a summary, "written to ...", --format's document) is
 // written once they are staged and before any is renamed, and the renames wait until standard
-// output has taken it: a standard output that fails (`>/dev/full`, a closed pipe) ends the run with
-// the staged files removed and every target as it was (stdout.ts), so no file is left behind by a
-// run that exits 1. (A rename that fails after that prints its error after the report.)
+// output has taken it: a standard output that fails (`>/dev/full`) ends the run with the staged
+// files removed and every target as it was (stdout.ts), so no file is left behind by a run that
+// exits 1; one whose reader closed the pipe early (`| head -1`) changes nothing but what is printed,
+// and the files are written. (A rename that fails after that prints its error after the report.)
 // Before anything is computed, checkOutputs makes sure each target's directory takes a new file
 // (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
 // error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's
@@ -234,7 +235,7 @@ export async function writeOutputs(files: readonly OutputFile[], inputs: readonl
 }
 
 /** Lets a failed write of standard output surface before a rename: process.stdout reports it
- *  (ENOSPC, EPIPE) through its 'error' event a tick or a poll after the write, and the handler
+ *  (ENOSPC) through its 'error' event a tick or a poll after the write, and the handler
  *  (stdout.ts) removes what is staged and ends the run. Two turns of the event loop, as
  *  holdSignals waits for a signal; the compile bundle's writes fail at once (bin/xsm.cjs). */
 export async function stdoutSettled(): Promise<void> {

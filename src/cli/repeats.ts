@@ -9,8 +9,28 @@
 // clap does by default (and unlike argparse), that is a usage error, exit 2. The same value twice
 // is harmless and accepted; a repeatable option stays repeatable: one whose parser folds the previous
 // value in (`(value, previous) => ...`: -D, --perm, --bool, comma lists) or a variadic one; flags
-// (no value) may repeat.
+// (no value) may repeat. A repeatable NAME=VALUE option (check --bool, search --set, -D) given one
+// NAME twice with values that differ (`--bool a=1 --bool a=0`) contradicts itself as well: its parser
+// refuses it naming both (keyedValue, and -D's own check), where the last one was kept silently.
 import type { Command, Option } from "commander";
+
+/** How each NAME of a repeatable NAME=VALUE option's record was given (`a=1`), to quote it. */
+const givenAs = new WeakMap<object, Map<string, string>>();
+
+/**
+ * A repeatable NAME=VALUE option's record so far (`previous`, commander's previous value) with
+ * `name` set to `value`, as `given` on the command line: a new record. `name` given before with a
+ * value that differs throws `refuse(earlier)`, `earlier` as it was given then; the same value again
+ * (`a=1` after `a=true`) is accepted.
+ */
+export function keyedValue<V>(previous: Record<string, V> | undefined, name: string, value: V, given: string, refuse: (earlier: string) => Error): Record<string, V> {
+  const spelled = new Map(previous === undefined ? undefined : givenAs.get(previous));
+  if (previous !== undefined && Object.hasOwn(previous, name) && previous[name] !== value) throw refuse(spelled.get(name) ?? `${name}=${String(previous[name])}`);
+  const next = { ...previous, [name]: value };
+  if (!spelled.has(name)) spelled.set(name, given);
+  givenAs.set(next, spelled);
+  return next;
+}
 
 /** "a file" for `<file>`, "a directory" for `<dir>`, "values" for `<values>`: what the option's
  *  placeholder names. */

@@ -6,6 +6,7 @@ import { locationText } from "../analysis/load.js";
 import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
 import { asCliErrors, commaList, loadAnalysis, oneName, policyInputOptions, singleDashLongOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { UsageError } from "./io.js";
+import { keyedValue } from "./repeats.js";
 import type { CliContext } from "./context.js";
 
 interface SearchOptions extends PolicyInputOptions {
@@ -50,7 +51,7 @@ const TWO_LETTER = ["ds", "dt", "ep", "Sp", "eb", "rs", "rt", "rc", "rd", "rb"];
 function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
   const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
   if (!m) throw new UsageError(`--set expects NAME=1, NAME=0, NAME=true or NAME=false, got '${value}'`);
-  return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
+  return keyedValue(previous, m[1]!, m[2] === "true" || m[2] === "1", value, (earlier) => new UsageError(`--set ${value}: --set ${earlier} was given before it: a boolean takes one value; give it once`));
 }
 
 function kindsOf(o: SearchOptions): SearchKind[] {

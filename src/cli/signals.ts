@@ -22,13 +22,8 @@ const NUMBER: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 1
 const staged = new Map<string, boolean>();
 let holders = 0;
 
-/** Whether files are staged: a run ending now leaves its outputs unwritten. */
-export function hasStaged(): boolean {
-  return staged.size > 0;
-}
-
 /** Removes every file the holders staged: the process is about to end, by a signal or because its
- *  standard output failed (stdout.ts), so no rename will follow. */
+ *  standard output failed other than by a closed pipe (stdout.ts), so no rename will follow. */
 export function removeStaged(): void {
   for (const [path, dir] of staged) {
     try {

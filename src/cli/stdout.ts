@@ -1,11 +1,19 @@
-// The process's own standard output failing under a command: a reader that closed its pipe
-// (`xsm ... | head`) ends the output and the run quietly, with the status so far, as cat and grep do
-// (but while files are staged, output.ts's report before their renames, it is an error: none is written);
-// any other failure (a full disk, `>/dev/full`, an I/O error) is one `xsm: error:` line and exit
-// 1, as a file xsm cannot write is (output.ts), never node's stack trace. Either way the files a
-// command had staged but not yet renamed into place are removed first, as a signal removes them.
+// The process's own standard output failing under a command.
+// A reader that closed its pipe early (`xsm simulate S --dot F | head -1`) is no failure: from then on
+// what is meant for standard output is dropped, and the run goes on to its end, so the files it
+// writes (-o, --dot, --junit, --export, build's outputs) are written whole, and it exits with the
+// status it has anyway (0 when it succeeds): as `tee -p` keeps writing its files, and as cat or grep
+// exit quietly, the pipe's reader having taken what it wanted. (A SIGPIPE'd coreutils tool exits 141
+// and leaves its work undone; ending early here once left a --dot FILE unwritten with exit 0, and
+// refused the files with exit 1 when they were staged: whether the run wrote them depended on when
+// head closed.) Every command prints its output whole after computing it, so going on costs no more
+// than the run itself.
+// Any other failure (a full disk, `>/dev/full`, an I/O error) is one `xsm: error:` line and exit 1,
+// as a file xsm cannot write is (output.ts), never node's stack trace; the files a command had
+// staged but not yet renamed into place are removed first, as a signal removes them, so a run that
+// exits 1 leaves none.
 // bin/xsm.cjs calls this for the bundle's stdout; main.ts for `npx tsx src/cli/main.ts`.
-import { hasStaged, removeStaged } from "./signals.js";
+import { removeStaged } from "./signals.js";
 
 /** What went wrong, in words (node's messages name the syscall: "ENOSPC: no space left on
  *  device, write"). */
@@ -25,17 +33,12 @@ function problem(err: NodeJS.ErrnoException): string {
   }
 }
 
-/** Ends the process for a failed write of standard output; `stderr` writes at once (the process
- *  exits right after). */
-export function stdoutFailed(err: NodeJS.ErrnoException, stderr: { write(text: string): unknown }): never {
-  // files staged and not yet renamed: the run ends before writing them, which is no success
-  const unwritten = hasStaged();
+/** For a failed write of standard output: returns for a closed pipe (EPIPE; the caller drops
+ *  what it writes from then on: process.stdout does so itself once it has failed), else ends the
+ *  process; `stderr` writes at once (the process exits right after). */
+export function stdoutFailed(err: NodeJS.ErrnoException, stderr: { write(text: string): unknown }): void {
+  if (err.code === "EPIPE") return;
   removeStaged();
-  if (err.code === "EPIPE" && unwritten) {
-    stderr.write("xsm: error: standard output was closed before the files were written; none was written\n");
-    process.exit(1);
-  }
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   stderr.write(`xsm: error: cannot write standard output: ${problem(err)}\n`);
   process.exit(1);
 }

@@ -10,7 +10,7 @@ import type { PolicyTestFile } from "../analysis/policytest.js";
 import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js";
 import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
-import { shortJson } from "../io/json.js";
+import { inDocumentOrder, shortJson } from "../io/json.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError, UsageError, STDIN, displayName, readTextFile, tooDeep } from "./io.js";
@@ -67,12 +67,11 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
   const { validateTestFile } = await import("../analysis/policytest-validate.js");
   const shape = validateTestFile(doc);
   if (!shape.ok) {
-    for (const p of shape.problems) problems.push(`${name}: ${p.path || "/"}: ${p.message}`);
+    for (const p of inDocumentOrder(doc, shape.problems)) problems.push(`${name}: ${p.path || "/"}: ${p.message}`);
     return undefined;
   }
-  // (reported with the names the policy lacks: every problem of the file at once)
+  // (reported with the names the policy lacks: every problem of the file at once, in its order)
   const twice = duplicateNames(shape.file);
-  for (const p of twice) problems.push(`${name}: ${p}`);
   const policyPath = beside(file, shape.file.policy);
   let ap: AnalysisPolicy;
   try {
@@ -81,25 +80,26 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
     if (!(err instanceof CliError)) throw err;
     // a policy that does not compile prints its own located diagnostics
     problems.push(err.rendered ? `${err.message}${name}: /policy: ${shape.file.policy} does not compile (above)` : `${name}: /policy: ${err.message}`);
+    for (const p of twice) problems.push(`${name}: ${p.path}: ${p.message}`);
     return undefined;
   }
   const { testProblems } = await import("../analysis/policytest.js");
   const bad = testProblems(ap, shape.file);
-  for (const p of bad) problems.push(`${name}: ${p.path}: ${p.message}`);
+  for (const p of inDocumentOrder(doc, [...twice, ...bad])) problems.push(`${name}: ${p.path}: ${p.message}`);
   return bad.length || twice.length ? undefined : { kind: "policy-tests", file, doc: shape.file, policyPath, ap };
 }
 
 /** Two tests of a file with one name: their results, failures and JUnit test cases could not be
  *  told apart (a CI system keeps one of them). Each later one is a problem at its own path, naming
  *  where the name was first given. */
-function duplicateNames(doc: PolicyTestFile): string[] {
+function duplicateNames(doc: PolicyTestFile): { path: string; message: string }[] {
   const first = new Map<string, number>();
-  const out: string[] = [];
+  const out: { path: string; message: string }[] = [];
   doc.tests.forEach((t, i) => {
     if (t.name === undefined) return;
     const seen = first.get(t.name);
     if (seen === undefined) first.set(t.name, i);
-    else out.push(`/tests/${i}/name: duplicate test name ${shortJson(t.name)} (also /tests/${seen}/name)`);
+    else out.push({ path: `/tests/${i}/name`, message: `duplicate test name ${shortJson(t.name)} (also /tests/${seen}/name)` });
   });
   return out;
 }

@@ -255,6 +255,12 @@ export const CATALOG = {
   "empty-attribute": entry("warning", "lint", "An attribute with no member types: every rule naming it grants nothing.", sentence),
   "unused-boolean": entry("warning", "lint", "A boolean no conditional reads: setting it changes nothing.", sentence),
   "duplicate-rule": entry("warning", "lint", "A rule granting exactly what an earlier rule of the same kind in the same branch grants.", sentence),
+  "module-switch": entry(
+    "warning",
+    "lint",
+    "A policy tree's modules.conf line its Makefile skips (not starting with a lowercase letter) or reads otherwise than it looks (`xen=on` is one word to awk; a third word other than `on`), a module listed twice, or a module file modules.conf does not list: the module is left out of the policy, or handed to m4 twice, without a word from make or m4.",
+    sentence,
+  ),
   "redundant-rule": entry("warning", "lint", "An allow rule whose every permission another rule grants unconditionally for the same source, target and class.", sentence),
   "svp-cross-platform": entry(
     "error",

@@ -2,7 +2,7 @@
 // (every attribute, `self`, `~`, `-` and `*` already resolved), so a finding is a fact about the
 // policy, not a guess from its text. One function per check; CHECKS documents them.
 import { foldTree, type PolicyAst, type Statement } from "../policy/ast.js";
-import type { Diagnostic, DiagnosticCode, Severity } from "../diagnostics/diagnostic.js";
+import type { Diagnostic, DiagnosticCode, Severity, Span } from "../diagnostics/diagnostic.js";
 import type { ExpandedAvRule, Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
 import { CATALOG } from "../diagnostics/catalog.js";
@@ -184,6 +184,26 @@ export function duplicateRules(ex: Expanded, generated: Generated): Diagnostic[]
   return ex.rules.flatMap((r, i) =>
     first[i] === i || generated.isRule(r.span) ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: EARLIER_RULE, span: ex.rules[first[i]!]!.span }])],
   );
+}
+
+/** A rule of the policy.conf (allow-kind, neverallow or type rule) and whether an earlier rule
+ *  already makes it: an av rule one of its grant group stands for (as duplicate-rule reads it), a
+ *  neverallow the same as an earlier one. A type rule that repeats an earlier one is no entry of
+ *  the expanded type rules at all (expand_terule_helper drops it), so each one there is new. */
+export interface RuleMark {
+  span: Span;
+  repeated: boolean;
+}
+
+export function ruleMarks(ex: Expanded, ast: PolicyAst): RuleMark[] {
+  const generated = generatedBySvp(ast);
+  const first = firstOfGrant(ex.rules, generated);
+  const never = firstOfGrant(ex.neverallows, generated);
+  return [
+    ...ex.rules.map((r, i) => ({ span: r.span, repeated: first[i] !== i })),
+    ...ex.neverallows.map((r, i) => ({ span: r.span, repeated: never[i] !== i })),
+    ...ex.typeRules.map((r) => ({ span: r.span, repeated: false })),
+  ];
 }
 
 /** Triples past which redundant-rule is not worked out (it says so instead of guessing). */

@@ -4,9 +4,14 @@ import { sourceRefusals, XEN_REFUSAL_CODES } from "../binary/xen-compat.js";
 import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
 import { type Diagnostic, type DiagnosticCode, type Note, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
-import { CHECK_CODES, EARLIER_RULE, runChecks } from "./checks.js";
+import type { Locator, SourceLookup } from "../build/locate.js";
+import { macroCalls, type MacroDef } from "../build/macros.js";
+import type { Compiled } from "../policy/index.js";
+import { CHECK_CODES, EARLIER_RULE, ruleMarks, runChecks, type RuleMark } from "./checks.js";
+import { MODULE_SWITCH } from "./modules-conf.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
+export { MODULE_SWITCH, modulesConfFindings, type ModulesConfInput } from "./modules-conf.js";
 
 /** What lint reports besides its own checks: what Xen's loader would refuse or make of the policy
  *  (src/binary: sourceRefusals, initialSidOrder), as `xsm compile -o` warns. */
@@ -23,8 +28,8 @@ export const XEN_LINT_EXAMPLES: Readonly<Record<string, string>> = {
 };
 
 /** Every code a lint finding carries: each can be suppressed by a comment and given a severity
- *  (or turned off) by the config, the Xen ones as the checks. */
-export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, ...XEN_LINT_CODES]);
+ *  (or turned off) by the config, the tree's and the Xen ones as the checks. */
+export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, MODULE_SWITCH.code, ...XEN_LINT_CODES]);
 
 /** A config file's severities: a code -> "error", "warning" or "off". */
 export type LintConfig = { severity?: Record<string, Severity | "off"> };
@@ -33,6 +38,9 @@ export interface LintResult {
   /** Compile errors (then nothing else), or findings and Xen-loadability warnings. */
   diagnostics: Diagnostic[];
   compiled: boolean;
+  /** Every rule and whether an earlier one already makes it (when compiled): how a tree's
+   *  repeated interface calls are told (locateFolded). */
+  rules?: RuleMark[];
 }
 
 /** Compiles and runs every check; the findings are located in `text` as the compiler locates.
@@ -41,23 +49,76 @@ export interface LintResult {
 export function lintText(text: string, file: string, options: { mls?: boolean; xenSids?: XenSidNumbering } = {}): LintResult {
   const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) return { diagnostics: run.error, compiled: false };
-  const { symbols, expanded, ast } = run.value;
+  return lintCompiled(run.value, options);
+}
+
+/** The findings over what a compile built (the language server's own compile, src/lsp). */
+export function lintCompiled(compiled: Pick<Compiled, "ast" | "symbols" | "expanded">, options: { xenSids?: XenSidNumbering } = {}): LintResult {
+  const { symbols, expanded, ast } = compiled;
   // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
-  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols, options.xenSids), ...runChecks(symbols, expanded, ast)], compiled: true };
+  const diagnostics = [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols, options.xenSids), ...runChecks(symbols, expanded, ast)];
+  return { diagnostics, compiled: true, rules: ruleMarks(expanded, ast) };
+}
+
+/** What tells a repeated interface call in a tree: every rule of m4's output (lintText's `rules`),
+ *  the outermost call that wrote a span of it (the .te line), and a call's text. */
+export interface CallRepeats {
+  rules: readonly RuleMark[];
+  /** The outermost "in expansion of" note of a policy.conf span; undefined outside any macro. */
+  outermost: (span: Span) => Note | undefined;
+  /** The call a note names as written (name and arguments, blanks folded). */
+  callText: (call: Note) => string | undefined;
+}
+
+/** CallRepeats of a built tree: its locator, its files' texts and its macros. */
+export function treeCallRepeats(rules: readonly RuleMark[], locator: Locator, sources: SourceLookup, macros: ReadonlyMap<string, MacroDef>): CallRepeats {
+  return {
+    rules,
+    outermost: (span) => locator.locate(span).context.at(-1),
+    callText: (call) => {
+      const text = call.span && sources(call.span.file);
+      if (text === undefined || !call.span) return undefined;
+      const found = macroCalls(text, call.span.offset, call.span.offset + 1, macros)[0];
+      if (!found || found.offset !== call.span.offset) return undefined;
+      return `${found.name}(${found.args.map((a) => a.replace(/\s+/g, " ").trim()).join(", ")})`;
+    },
+  };
 }
 
 /** A tree's findings located in its files (`locate`: src/build/locate.ts), with the duplicates a
- *  macro makes folded: a macro that writes a rule not depending on the arguments its calls differ
- *  in (Xen's use_device_noiommu writes `allow $1 domio_t:mmu ...` for every device) makes every
- *  call after the first a duplicate-rule finding, one a call, where one change (to the macro, or
- *  to the calls) is what acts on them all. Those become one finding a rule and macro, at the first
- *  repeat, with every further repeat and the first call's rule as notes.
+ *  macro makes folded, two ways, each where one change acts on them all:
+ *  - an interface called twice the same way (Xen's domU.te calls domain_self_comms(domU_t) twice)
+ *    makes every rule of the second call a duplicate-rule finding: with `calls`, when every rule
+ *    that call makes is already there, those are one finding at the second call, naming the first;
+ *  - a macro that writes a rule not depending on the arguments its calls differ in (Xen's
+ *    use_device_noiommu writes `allow $1 domio_t:mmu ...` for every device) makes every call after
+ *    the first a duplicate-rule finding, one a call: one finding a rule and macro, at the first
+ *    repeat, with every further repeat and the first call's rule as notes.
  *  `conf` is the text the raw findings' spans are in (m4's policy.conf). */
-export function locateFolded(raw: readonly Diagnostic[], conf: string, locate: (d: Diagnostic) => Diagnostic): Diagnostic[] {
+export function locateFolded(raw: readonly Diagnostic[], conf: string, locate: (d: Diagnostic) => Diagnostic, calls?: CallRepeats): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const repeatedCalls = calls ? callsRepeating(calls) : new Map<string, Note>();
+  const callFolded = new Set<string>();
   const groups = new Map<string, { at: number; macro: string; kind: string; repeats: Repeat[] }>();
   for (const d of raw) {
     const located = locate(d);
+    if (d.code === "duplicate-rule") {
+      const call = ownNotes(located).filter((n) => n.macro !== undefined).at(-1);
+      const key = call?.span && callKey(call.span);
+      const first = key === undefined ? undefined : repeatedCalls.get(key);
+      if (first && key !== undefined) {
+        if (!callFolded.has(key)) {
+          callFolded.add(key);
+          out.push({
+            ...located,
+            message: `this call repeats the one at ${first.span!.file}:${first.span!.line}: every rule it makes is already there`,
+            span: call!.span,
+            notes: [{ message: REPEATED_CALL, span: first.span }],
+          });
+        }
+        continue;
+      }
+    }
     const repeat = d.code === "duplicate-rule" ? macroRepeat(located) : undefined;
     if (repeat === undefined || !d.span) {
       out.push(located);
@@ -87,6 +148,46 @@ export function locateFolded(raw: readonly Diagnostic[], conf: string, locate: (
       message: `\`${macro}\` writes this ${kind} rule the same way in ${repeats.length + 1} calls, so every call after the first adds nothing to it`,
       notes: [...first!.own, ...again, ...first!.earlier],
     };
+  }
+  return out;
+}
+
+/** The note of a folded repeated call that names the call it repeats. */
+export const REPEATED_CALL = "the call it repeats";
+
+const callKey = (span: Span) => `${span.file}\0${span.offset}`;
+
+/** A located finding's notes about its own span (its "in expansion of" chain), before the notes
+ *  about the rule it repeats. */
+function ownNotes(located: Diagnostic): Note[] {
+  const notes = located.notes ?? [];
+  const at = notes.findIndex((n) => n.message === EARLIER_RULE);
+  return at < 0 ? notes : notes.slice(0, at);
+}
+
+/** Outermost calls every rule of which an earlier rule already makes, when an earlier call is
+ *  written the same (macro and arguments): each such call's key -> that earlier call. */
+function callsRepeating(calls: CallRepeats): Map<string, Note> {
+  const byCall = new Map<string, { call: Note; at: number; repeated: boolean }>();
+  for (const mark of calls.rules) {
+    const call = calls.outermost(mark.span);
+    if (!call?.span) continue;
+    const key = callKey(call.span);
+    const entry = byCall.get(key);
+    if (!entry) byCall.set(key, { call, at: mark.span.offset, repeated: mark.repeated });
+    else {
+      entry.at = Math.min(entry.at, mark.span.offset);
+      entry.repeated &&= mark.repeated;
+    }
+  }
+  const firstByText = new Map<string, Note>();
+  const out = new Map<string, Note>();
+  for (const [key, { call, repeated }] of [...byCall].sort((x, y) => x[1].at - y[1].at)) {
+    const text = calls.callText(call);
+    if (text === undefined) continue;
+    const first = firstByText.get(text);
+    if (!first) firstByText.set(text, call);
+    else if (repeated) out.set(key, first);
   }
   return out;
 }

@@ -15,10 +15,13 @@ import { resolve as resolveNames } from "../policy/resolve.js";
 import { desugarPlatforms } from "../policy/svp.js";
 import type { Symbols } from "../policy/symbols.js";
 import { indexNames, type NameIndex } from "../policy/name-index.js";
+import { lintCompiled, type LintConfig, type LintResult } from "../lint/index.js";
+import { confFindings, treeFindings } from "./lint.js";
 
 export interface Analysis {
-  /** The text the compiler read (a document, or m4's output for a tree). */
+  /** The text the compiler read (a document, or m4's output for a tree), and its name in spans. */
   text: string;
+  file: string;
   /** Diagnostics with spans into `text` (conf) or into the tree's files (tree: located). */
   diagnostics: Diagnostic[];
   /** From the parsed AST, before SVP desugaring (so platforms are there as written). */
@@ -29,13 +32,30 @@ export interface Analysis {
   platforms: PlatformDecl[];
 }
 
+/** What the analysis lints with: `xsm lint`'s config (lint.ts); absent, no lint. */
+export interface AnalysisOptions {
+  mls?: boolean;
+  xenSids?: XenSidNumbering;
+  lint?: LintConfig;
+}
+
 /** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
- *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
-export function analyzeText(
+ *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. With
+ *  `lint`, a policy that compiles gets `xsm lint FILE`'s findings too. */
+export function analyzeText(text: string, file: string, options: AnalysisOptions = {}): Analysis {
+  const { analysis, linted } = compileText(text, file, options);
+  if (linted && options.lint)
+    analysis.diagnostics.push(...confFindings(linted, text, file, options.lint));
+  return analysis;
+}
+
+/** analyzeText's stages; the lint findings (when asked for and compiled) as the checks give them,
+ *  in the text compiled, before the user's say. */
+function compileText(
   text: string,
   file: string,
-  options: { mls?: boolean; xenSids?: XenSidNumbering } = {},
-): Analysis {
+  options: AnalysisOptions,
+): { analysis: Analysis; linted?: LintResult } {
   const mls = options.mls === true;
   let parsed: PolicyAst | undefined;
   const capture = {
@@ -43,14 +63,19 @@ export function analyzeText(
     run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }),
   };
   const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
+  const linted =
+    run.ok && options.lint ? lintCompiled(run.value, { xenSids: options.xenSids }) : undefined;
   // what Xen's loader would refuse (policydb.c) is a warning here too: `xsm compile -o` and `xsm
-  // lint` say it, and an author should see it before Xen logs it at boot
+  // lint` say it, and an author should see it before Xen logs it at boot (with lint, among its
+  // findings, where its comments and config apply to it as in `xsm lint`)
   const diagnostics = run.ok
-    ? [
-        ...run.value.diagnostics,
-        ...sourceRefusals(run.value.ast, run.value.symbols, false),
-        ...initialSidOrder(run.value.ast, run.value.symbols, options.xenSids),
-      ]
+    ? linted
+      ? [...run.value.diagnostics]
+      : [
+          ...run.value.diagnostics,
+          ...sourceRefusals(run.value.ast, run.value.symbols, false),
+          ...initialSidOrder(run.value.ast, run.value.symbols, options.xenSids),
+        ]
     : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
@@ -59,8 +84,9 @@ export function analyzeText(
     const desugared = desugarPlatforms(parsed);
     if (!hasErrors(desugared.diagnostics)) symbols = resolveNames(desugared.ast, { mls }).symbols;
   }
-  return {
+  const analysis: Analysis = {
     text,
+    file,
     diagnostics,
     index: parsed ? indexNames(parsed) : undefined,
     ast: parsed,
@@ -68,6 +94,7 @@ export function analyzeText(
     expanded: run.ok ? run.value.expanded : undefined,
     platforms: (parsed?.statements ?? []).filter((s): s is PlatformDecl => s.kind === "platform"),
   };
+  return { analysis, linted };
 }
 
 export interface TreeAnalysis extends Analysis {
@@ -88,6 +115,7 @@ export function analyzeTree(
   overlay: ReadonlyMap<string, string>,
   flaskDir?: string,
   mls = false,
+  lint?: LintConfig,
 ): TreeAnalysis {
   const files = new Set(treeFiles(root, flaskDir));
   const texts = new Map<string, string>();
@@ -100,19 +128,25 @@ export function analyzeTree(
   if (expanded.failed)
     return {
       text: expanded.conf,
+      file: "policy.conf",
       diagnostics: expanded.diagnostics,
       platforms: [],
       tree,
       macros,
       sources,
     };
-  const analysis = analyzeText(expanded.conf, "policy.conf", { mls, xenSids: tree.xenSids });
+  const { analysis, linted } = compileText(expanded.conf, "policy.conf", {
+    mls,
+    xenSids: tree.xenSids,
+    lint,
+  });
   const { locator } = expanded;
   return {
     ...analysis,
     diagnostics: [
       ...expanded.diagnostics,
       ...analysis.diagnostics.map((d) => locator.diagnostic(d)),
+      ...(linted && lint ? treeFindings(linted, expanded, lint) : []),
     ],
     tree,
     locator,

@@ -5,7 +5,7 @@
 // .te/.if line a tree's m4 output came from), in parallel typed arrays.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
+import { DiagnosticTag, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
 import { noteText, type Note, type Span } from "../diagnostics/diagnostic.js";
@@ -16,6 +16,10 @@ import type { Analysis, TreeAnalysis } from "./analysis.js";
 import { madePlaces } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
+import { lintFix } from "./lint.js";
+
+/** Lint codes of a declaration nothing uses (shown as unnecessary code). */
+const UNNECESSARY: ReadonlySet<string> = new Set(["unused-type", "unused-attribute", "unused-boolean"]);
 
 /** The symbol tables as hover and completion read them. */
 export interface NamesModel {
@@ -436,17 +440,31 @@ function diagnosticsByUri(
       source: "xsm",
       message: d.message,
     };
+    // what the editor may grey out: a declaration nothing uses
+    if (UNNECESSARY.has(d.code)) lsp.tags = [DiagnosticTag.Unnecessary];
     const related = (d.notes ?? []).flatMap((note) => {
       const r = rangeOf(note.span);
       return r ? [{ location: r, message: noteText(note) }] : [];
     });
     if (related.length > 0) lsp.relatedInformation = related;
-    // the name written and the name meant, for the quick fix (onCodeAction); not on the copy at a
-    // macro's call below, whose range is the call, not the name
-    push(at.uri, d.suggestion === undefined ? lsp : { ...lsp, data: { suggestion: d.suggestion } });
-    // an error inside a macro also shows where the macro was called (the outermost call), so the
-    // file being edited hears of it
-    const call = [...(d.notes ?? [])].reverse().find((note) => note.macro !== undefined);
+    // the name written and the name meant, or a lint finding's certain fix, for the quick fixes
+    // (onCodeAction); not on the copy at a macro's call below, whose range is the call
+    const fix = origin.kind === "conf" && positions ? lintFix(d, a, a.file) : undefined;
+    const data =
+      d.suggestion !== undefined
+        ? { suggestion: d.suggestion }
+        : fix && {
+            fix: {
+              title: fix.title,
+              range: { start: positions!.position(fix.start), end: positions!.position(fix.end) },
+              expect: fix.expect,
+            },
+          };
+    push(at.uri, data === undefined ? lsp : { ...lsp, data });
+    // an error inside a macro also shows where the macro was called (the outermost call of its
+    // own place: the notes before the ones about another rule), so the file being edited hears
+    const own = d.notes?.findIndex((note) => note.macro === undefined) ?? -1;
+    const call = (own < 0 ? (d.notes ?? []) : d.notes!.slice(0, own)).at(-1);
     const callAt = call && rangeOf(call.span);
     if (callAt && callAt.uri !== at.uri) {
       push(callAt.uri, {

@@ -1,12 +1,13 @@
 // `xsm lsp`: a Language Server Protocol server for policy.conf files and Xen policy trees (a folder
 // with modules/modules.conf, built as `xsm build` builds it). Diagnostics as you type (debounced,
-// the compiler's codes and messages, notes as related information), hover, definition,
+// the compiler's codes and messages, notes as related information; then `xsm lint`'s findings,
+// lint.ts), hover, definition,
 // references, completion, document symbols, formatting (xsm fmt) and rename (rename.ts). The
 // compiler runs in a worker thread (runner.ts); requests are answered on this thread from the last
 // analysis's model (model.ts), so they never wait for a compile, and a change cancels the analysis
 // of the version before it.
-import { readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
@@ -24,6 +25,8 @@ import {
   TextDocuments,
   type CodeAction,
   type CompletionItem,
+  type Diagnostic as LspDiagnostic,
+  type Range,
   type Connection,
   type DocumentHighlight,
   type DocumentSymbol,
@@ -52,6 +55,7 @@ import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
+import { lintConfigPath } from "./lint.js";
 import { DEFAULT_INLAY, inlayHints } from "./inlay.js";
 import { problemText, settingsProblem, withSettings, type Settings } from "./settings.js";
 import { carrySpans, lineEnd, selectionRanges, type Span2 } from "./selection.js";
@@ -141,6 +145,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const cli: Settings = {
     flaskDir: options.flaskDir,
     mls: options.mls === true,
+    lint: true,
     inlay: DEFAULT_INLAY,
   };
   let initial = cli;
@@ -184,6 +189,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           file: pathOf(unit.uri),
           text: doc.getText(),
           mls: settings.mls,
+          lint: lintOf(pathOf(unit.uri), false),
         }
       );
     }
@@ -199,14 +205,32 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       flaskDir: settings.flaskDir,
       mls: settings.mls,
       reportUri,
+      lint: lintOf(unit.root, true),
     };
+  };
+
+  /** What a job lints with: the config `xsm lint` reads for the policy, read here (a small file)
+   *  so that a changed one is a changed input; nothing when the `xsm.lint` setting is off. An
+   *  untitled document has no folder, so no config, as `xsm lint -` run elsewhere. */
+  const lintOf = (target: string, isTree: boolean): Job["lint"] => {
+    if (!settings.lint) return undefined;
+    if (!isTree && (target.startsWith("untitled:") || !isAbsolute(target)))
+      return { configPath: "" };
+    const configPath = lintConfigPath(target, isTree);
+    if (!existsSync(configPath)) return { configPath };
+    try {
+      return { configPath, configText: readFileSync(configPath, "utf8") };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { configPath, unreadable: `${configPath}: cannot read the lint config: ${why}` };
+    }
   };
 
   /** What the unit's current model was analysed from (a change back to it needs no analysis). */
   const inputs = new Map<string, string>();
   const inputOf = (job: Job): string => {
     // (the options the texts were analysed with are part of what they were analysed from)
-    const options = `${job.mls === true}\0${job.flaskDir ?? ""}\0`;
+    const options = `${job.mls === true}\0${job.flaskDir ?? ""}\0${JSON.stringify(job.lint ?? null)}\0`;
     const overlay = () =>
       JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
     return options + (job.text ?? overlay());
@@ -505,7 +529,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const next = withSettings(initial, value);
     const before = settings;
     settings = next;
-    if (next.mls !== before.mls || next.flaskDir !== before.flaskDir) recheck();
+    if (next.mls !== before.mls || next.flaskDir !== before.flaskDir || next.lint !== before.lint)
+      recheck();
     const hints = (Object.keys(next.inlay) as (keyof typeof next.inlay)[]).some(
       (k) => next.inlay[k] !== before.inlay[k],
     );
@@ -820,6 +845,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
     return params.context.diagnostics.flatMap((d): CodeAction[] => {
+      const fix = lintFixOf(doc, d);
+      if (fix) return [fix];
       const s = (d?.data as { suggestion?: { written?: unknown; meant?: unknown } } | undefined)
         ?.suggestion;
       if (
@@ -843,6 +870,29 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       ];
     });
   });
+
+  /** A lint finding's certain fix (model.ts puts it in `data`: lint.ts), while the document still
+   *  has there the text it was worked out from; one edit, removing those lines. */
+  const lintFixOf = (doc: TextDocument, d: unknown): CodeAction | undefined => {
+    const diag = d as { source?: unknown; data?: { fix?: unknown } } | undefined;
+    const fix = diag?.data?.fix as { title?: unknown; range?: unknown; expect?: unknown } | undefined;
+    if (diag?.source !== "xsm" || typeof fix?.title !== "string" || typeof fix.expect !== "string")
+      return undefined;
+    const range = fix.range as Range;
+    if (
+      typeof range?.start?.line !== "number" ||
+      typeof range.end?.line !== "number" ||
+      doc.getText(range) !== fix.expect
+    )
+      return undefined;
+    return {
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [d as LspDiagnostic],
+      isPreferred: true,
+      edit: { changes: { [doc.uri]: [{ range, newText: "" }] } },
+    };
+  };
 
   // from the analysis of the texts as they are now (waiting for it, as rename does); a text that
   // does not parse keeps the last good outline, of the names it still spells where they were

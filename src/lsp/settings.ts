@@ -1,8 +1,8 @@
 // What a client sets for `xsm lsp`: at initialize (initializationOptions) and afterwards in the
 // `xsm` section of its settings (workspace/didChangeConfiguration; pulled with
 // workspace/configuration where the client supports it). The same keys either way: `flaskDir`
-// (Xen's xen/xsm/flask/policy, for trees), `mls` (checkpolicy -M), `inlayHints` ({ parameterNames,
-// attributeTypes }). A setting left out (or null) is what the command line and initialize gave;
+// (Xen's xen/xsm/flask/policy, for trees), `mls` (checkpolicy -M), `lint` (run `xsm lint`'s checks
+// after each compile; true unless set false), `inlayHints` ({ parameterNames, attributeTypes }). A setting left out (or null) is what the command line and initialize gave;
 // settings that are wrong anywhere change nothing.
 import { flaskDirProblem } from "../build/tree.js";
 import { DEFAULT_INLAY, type InlayOptions } from "./inlay.js";
@@ -11,6 +11,8 @@ import { DEFAULT_INLAY, type InlayOptions } from "./inlay.js";
 export interface Settings {
   flaskDir?: string;
   mls: boolean;
+  /** Lint findings published with the compiler's diagnostics (src/lsp/lint.ts). */
+  lint: boolean;
   inlay: InlayOptions;
 }
 
@@ -33,9 +35,9 @@ const INLAY_KEYS = Object.keys(DEFAULT_INLAY) as (keyof InlayOptions)[];
 export function settingsProblem(value: unknown): SettingsProblem | undefined {
   if (!given(value)) return undefined;
   if (!isObject(value)) {
-    return { path: "", expected: "an object { flaskDir?, mls?, inlayHints? }", value };
+    return { path: "", expected: "an object { flaskDir?, mls?, lint?, inlayHints? }", value };
   }
-  const { flaskDir, mls, inlayHints } = value;
+  const { flaskDir, mls, lint, inlayHints } = value;
   const bool = "true or false";
   if (given(flaskDir)) {
     const path = ".flaskDir";
@@ -49,6 +51,7 @@ export function settingsProblem(value: unknown): SettingsProblem | undefined {
     }
   }
   if (given(mls) && typeof mls !== "boolean") return { path: ".mls", expected: bool, value: mls };
+  if (given(lint) && typeof lint !== "boolean") return { path: ".lint", expected: bool, value: lint };
   if (given(inlayHints)) {
     if (!isObject(inlayHints)) {
       const expected = "an object { parameterNames?, attributeTypes? }";
@@ -78,6 +81,7 @@ export function withSettings(base: Settings, value: unknown): Settings {
   return {
     flaskDir: typeof value.flaskDir === "string" ? value.flaskDir : base.flaskDir,
     mls: typeof value.mls === "boolean" ? value.mls : base.mls,
+    lint: typeof value.lint === "boolean" ? value.lint : base.lint,
     inlay,
   };
 }

@@ -2,7 +2,7 @@
 // interface's parameters as its comment names them (Xen's modules/xen.if writes
 // `# declare_domain(type, extra_attributes...)` above each define) or, without such a comment, as
 // the $1..$9 its body reads.
-import type { MacroDef } from "../build/macros.js";
+import { scanArguments, type MacroDef } from "../build/macros.js";
 
 /** The comment lines right above `define(` of a definition, without their `#`. */
 export function macroComment(text: string, def: MacroDef): string[] {
@@ -79,59 +79,13 @@ export function callAt(
 /** Which argument of the list opened at `open` holds `offset`; undefined when the list closes
  *  before it. */
 function argumentAt(text: string, open: number, offset: number): number | undefined {
-  let depth = 0;
-  let quote = 0;
-  let arg = 0;
-  for (let i = open + 1; i < offset; i++) {
-    const c = text[i];
-    if (quote > 0) {
-      if (c === "`") quote++;
-      else if (c === "'") quote--;
-      continue;
-    }
-    if (c === "`") quote = 1;
-    else if (c === "#") {
-      const eol = text.indexOf("\n", i);
-      if (eol < 0 || eol >= offset) return arg;
-      i = eol;
-    } else if (c === "(") depth++;
-    else if (c === ")") {
-      if (depth === 0) return undefined;
-      depth--;
-    } else if (c === "," && depth === 0) arg++;
-  }
-  return arg;
+  const scan = scanArguments(text, open, offset);
+  return scan.close >= 0 ? undefined : scan.commas.length;
 }
 
 /** Where each argument of the list opened at `open` starts (its first character after the blanks
  *  m4 drops), as m4 splits them, and where the list closes; undefined when it does not close. */
-export function argumentList(
-  text: string,
-  open: number,
-): { starts: number[]; close: number } | undefined {
-  const starts: number[] = [];
-  let depth = 0;
-  let quote = 0;
-  let pending = true; // the argument has not started yet
-  for (let i = open + 1; i < text.length; i++) {
-    const c = text[i]!;
-    if (pending && /\s/.test(c)) continue;
-    if (pending) {
-      if (c === ")" && depth === 0) return { starts, close: i };
-      starts.push(i);
-      pending = false;
-    }
-    if (quote > 0) {
-      if (c === "`") quote++;
-      else if (c === "'") quote--;
-      continue;
-    }
-    if (c === "`") quote = 1;
-    else if (c === "(") depth++;
-    else if (c === ")") {
-      if (depth === 0) return { starts, close: i };
-      depth--;
-    } else if (c === "," && depth === 0) pending = true;
-  }
-  return undefined;
+export function argumentList(text: string, open: number): { starts: number[]; close: number } | undefined {
+  const { starts, close } = scanArguments(text, open);
+  return close < 0 ? undefined : { starts, close };
 }

@@ -163,6 +163,16 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
     for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${verb(d)}${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
+  // a binary's own MLS-ness against "mls": every policy the scenario names, before any context is read
+  const mismatched = [mlsMismatch(scenario.mls, compiled, "/policy")];
+  scenario.steps.forEach((s, i) => {
+    if (s.op !== "load_policy") return;
+    const load = compileFile(read, dir, s.policy, mls, prepared.locators);
+    prepared.loads.set(i, load);
+    mismatched.push(mlsMismatch(scenario.mls, load, `/steps/${i}/policy`));
+  });
+  errors.push(...mismatched.filter((e) => e !== undefined));
+  if (mismatched[0] !== undefined) return fail(errors);
   prepared.policy = compiled.policy;
   prepared.platforms = compiled.platforms ?? [];
   if (compiled.platformNote !== undefined) prepared.platformNote = compiled.platformNote;
@@ -175,10 +185,22 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
     if (now === undefined) errors.push(atPath("scenario", `/booleans/${name}`, `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}`));
     else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
-  scenario.steps.forEach((s, i) => {
-    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls, prepared.locators));
-  });
   return errors.length ? fail(errors) : ok(prepared);
+}
+
+/**
+ * A binary policy that contradicts the scenario's "mls", at its JSON path. A binary says itself
+ * whether it is MLS (POLICYDB_CONFIG_MLS), so a scenario without "mls" takes its word, as every
+ * command takes a binary without -M; "mls": true is checkpolicy's -M, which `checkpolicy -b -M`
+ * refuses for a binary that is not MLS (and so does `xsm compile -M`, src/cli/io.ts), and "mls": false
+ * says the policies are not MLS. Either was ignored, and the run went on under the binary's own word.
+ */
+function mlsMismatch(mls: boolean | undefined, loaded: { policy?: CompiledPolicy; binary?: true }, path: string): ScenarioError | undefined {
+  if (mls === undefined || !loaded.binary || loaded.policy === undefined || loaded.policy.mls === mls) return undefined;
+  const message = mls
+    ? `"mls" is true (checkpolicy -M), and this binary policy is not MLS: checkpolicy -b -M refuses it ("non-MLS policy, but MLS is specified"); name an MLS policy, or leave "mls" out if no policy.conf of the scenario needs it (a binary says itself whether it is MLS)`
+    : `"mls" is false, and this binary policy is MLS; set "mls" to true, or leave it out (a binary says itself whether it is MLS)`;
+  return atPath("scenario", path, message);
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
@@ -191,7 +213,7 @@ function compileFile(
   rel: string,
   mls: boolean,
   locators: Map<PolicyImage, LocateRule>,
-): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; platformNote?: string; unread?: true } {
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; platformNote?: string; unread?: true; binary?: true } {
   let data: ReturnType<ReadPolicy>;
   try {
     data = read(dir, rel, { mls });
@@ -205,7 +227,7 @@ function compileFile(
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
     const { platforms, note } = policyPlatforms(loaded);
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
-    return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}) };
+    return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}), ...(loaded.kernel !== undefined ? { binary: true as const } : {}) };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     if (built?.diagnostic) return { diagnostics: err.diagnostics.map(built.diagnostic) };

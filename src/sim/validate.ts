@@ -6,7 +6,7 @@ import type { ErrorObject } from "ajv";
 import { atPath, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
-import { jsonTooDeep, shortJson } from "../io/json.js";
+import { inDocumentOrder, jsonTooDeep, shortJson } from "../io/json.js";
 import { parseSbdf } from "../xen/sbdf.js";
 import { MAX_PHANTOM_DEVS, parsePhantomDev, phantomRejectLine } from "../xen/pci-phantom.js";
 import type { LocateRule } from "../policy/reasons.js";
@@ -101,7 +101,8 @@ export function scenarioErrors(data: unknown, files: PolicyFiles): ScenarioError
   const schemaErrors = schemaMessages(validate(data));
   const reported = new Set(schemaErrors.map((e) => e.path));
   const meaning = isObject(data) ? semanticErrors(data, files).filter((e) => !reported.has(e.path)) : [];
-  const errors = [...schemaErrors, ...meaning];
+  // in the document's order, each duplicate naming the first (a later one's "also /devices/0")
+  const errors = inDocumentOrder(data, [...schemaErrors, ...meaning]);
   if (errors.length <= MAX_REPORTED_ERRORS) return errors;
   return [...errors.slice(0, MAX_REPORTED_ERRORS), atPath("scenario-limit", "", `... and ${errors.length - MAX_REPORTED_ERRORS} more errors`)];
 }

@@ -51,10 +51,13 @@ const LAYERS: Layer[] = [
     modules: ["src/binary/"],
     mayImport: ["diagnostics", "io", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
+  // m4's output mapped back to a tree's files: pure, so the studio page uses the same mapping
+  { name: "build-map", modules: ["src/build/locate", "src/build/macros"], mayImport: ["diagnostics", "policy-contract", "policy-syntax"] },
   {
     name: "lint",
     modules: ["src/lint/"],
-    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary"],
+    // build-map: a tree's repeated interface calls, told by their text and the locator's calls
+    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "build-map"],
   },
   { name: "fmt", modules: ["src/fmt/"], mayImport: ["diagnostics", "policy-syntax"] },
   {
@@ -64,14 +67,13 @@ const LAYERS: Layer[] = [
     // xen: seinfo --pcidevicecon takes a PCI address as Xen prints it (xen/sbdf.ts)
     mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
   },
-  // m4's output mapped back to a tree's files: pure, so the studio page uses the same mapping
-  { name: "build-map", modules: ["src/build/locate", "src/build/macros"], mayImport: ["diagnostics", "policy-contract", "policy-syntax"] },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "build-map"] },
   {
     name: "lsp",
     modules: ["src/lsp/"],
-    // binary: the warnings for what Xen's loader would refuse (xen-compat.ts), as lint gives them
-    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "fmt", "build-map", "build"],
+    // binary: the warnings for what Xen's loader would refuse (xen-compat.ts), as lint gives them;
+    // lint: `xsm lint`'s findings after a compile; io: its config read as `xsm lint` reads it
+    mayImport: ["diagnostics", "io", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "lint", "fmt", "build-map", "build"],
   },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "hypervisor", modules: ["src/hypervisor/"], mayImport: ["diagnostics", "xen", "xsm"] },

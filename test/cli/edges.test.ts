@@ -539,12 +539,12 @@ describe("a single-valued option given twice with different values is a usage er
   });
   it("the same value twice is accepted; repeatable options stay repeatable", async () => {
     expect((await xsm("compile", small, "-o", at("same.bin"), "--output", at("same.bin"))).code).toBe(0);
-    const perms = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug", "--perm", "unplug", "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
+    const perms = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug", "--perm", "unplug", "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=true");
     expect(perms.code, perms.stderr).toBe(0);
     expect(perms.stdout).toContain("resource { plug unplug }");
     // a list in one --perm, as its help says, asks the same
     for (const list of ["plug,unplug", "{ plug unplug }"]) {
-      const one = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", list, "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
+      const one = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", list, "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=true");
       expect(one.stdout, list).toBe(perms.stdout);
     }
     expect((await xsm("check", "--help")).stdout.replace(/\s+/g, " ")).toContain("(repeatable, or a list as plug,unplug or '{ plug unplug }': each is decided and printed)");

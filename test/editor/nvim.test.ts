@@ -1,7 +1,8 @@
 // xsm lsp with a client this project does not write: Debian's neovim, headless, its built-in LSP
 // client driven by nvim-lsp.lua. It opens a policy with errors and reads the diagnostics at their
-// lines, hovers a type and jumps to a definition (in a tree: signature help, highlights, workspace
-// symbols, selection ranges and inlay hints too), and changes the client's settings. Needs `nvim`
+// lines (and, of one that compiles, a lint warning and its quick fix), hovers a type and jumps to a
+// definition (in a tree: signature help, highlights, workspace symbols, selection ranges and inlay
+// hints too), and changes the client's settings. Needs `nvim`
 // (.ci/run installs neovim) and the build in dist/ (npm ci). Run with `npm run test:editor`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -89,6 +90,26 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(seen.hover).toContain("**type** `nic_t`");
     expect(seen.hover).toContain("- attributes: `device_type`");
     expect(seen.jump).toEqual({ file: policy, line: declLine, col: lines[declLine]!.indexOf("nic_t") });
+  }, 90_000);
+
+  it("a lint warning: a rule written twice, its quick fix deleting the second line", () => {
+    // small.conf made Xen-loadable (as test/lsp/lsp.test.ts makes it: no warning of its own), with
+    // one rule repeated on the line after it
+    const rule = "allow guest_type nic_t:resource use;";
+    const text = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8")
+      .replace("class domain inherits basic { create", "class domain { getattr setattr create")
+      .replace("sid xen\nsid dom0\nsid device\nsid unlabeled\n", "sid xenboot sid xen\nsid dom0 sid domio sid domxen\nsid unlabeled sid security sid ioport sid iomem\nsid irq sid device sid domU sid domDM\n")
+      .replace("pcidevicecon", ["xenboot", "domio", "domxen", "security", "ioport", "iomem", "irq", "domU", "domDM"].map((s) => `sid ${s} system_u:system_r:xen_t\n`).join("") + "pcidevicecon")
+      .replace(`${rule}\n`, `${rule}\n${rule}\n`);
+    const policy = join(work, "lint.conf");
+    writeFileSync(policy, text);
+    const lines = text.split("\n");
+    const again = lines.indexOf(rule) + 1;
+    const seen = runNvim(policy, [again, 0], [again, 0], undefined, true);
+    expect(seen.error).toBeUndefined();
+    expect(seen.diagnostics).toEqual([{ line: again, col: 0, message: "this allow rule grants exactly what an earlier one grants", code: "duplicate-rule" }]);
+    // the line after the deleted one is where it was
+    expect(seen.fixed).toBe(lines[again + 1]);
   }, 90_000);
 
   it("a policy tree: an error inside a macro at the calling line, the interface's hover, definition, signature, highlights and workspace symbols", () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHECKS, lintText, XEN_LINT_CODES, XEN_LINT_EXAMPLES } from "../../src/lint/index.js";
+import { CHECKS, lintText, MODULE_SWITCH, XEN_LINT_CODES, XEN_LINT_EXAMPLES } from "../../src/lint/index.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { xsm } from "../cli/run.js";
 import { policyText } from "../policy/policy-text.js";
@@ -96,9 +96,11 @@ describe("xsm lint on a policy with planted defects", () => {
   it("--list documents every check: code, severity, rationale, example", async () => {
     const r = await xsm("lint", "--list");
     for (const c of CHECKS) expect(r.stdout).toContain(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
-    // the Xen-side codes too (they had no example, though --help promises one for every check)
+    // a tree's modules.conf check, and the Xen-side codes too (they had no example, though --help
+    // promises one for every check)
+    expect(r.stdout).toContain(`${MODULE_SWITCH.code} (warning): ${MODULE_SWITCH.rationale}\n    e.g. ${MODULE_SWITCH.example}\n`);
     const entries = r.stdout.split(/\n(?=\S)/).filter((e) => e !== "");
-    expect(entries.length).toBe(CHECKS.length + XEN_LINT_CODES.length);
+    expect(entries.length).toBe(CHECKS.length + 1 + XEN_LINT_CODES.length);
     for (const e of entries) expect(e).toMatch(/^\S+ \((error|warning)\): .+\n {4}e\.g\. \S/);
   });
 

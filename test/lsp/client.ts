@@ -14,6 +14,8 @@ export interface TestClient {
   rpc: MessageConnection;
   /** How many diagnostics notifications arrived so far. */
   published(): number;
+  /** The diagnostics last published for each URI. */
+  latest: Map<string, PublishDiagnosticsParams["diagnostics"]>;
   log: string[];
   /** The document version of each notification, in order (undefined when the server gave none). */
   versions: (number | undefined)[];
@@ -40,8 +42,10 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
   let count = 0;
   const log: string[] = [];
   const versions: (number | undefined)[] = [];
+  const latest = new Map<string, PublishDiagnosticsParams["diagnostics"]>();
   rpc.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
     count++;
+    latest.set(p.uri, p.diagnostics);
     log.push(p.diagnostics.map((d) => d.message).join("|"));
     versions.push(p.version);
     for (let i = 0; i < waiting.length; i++) {
@@ -76,6 +80,7 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
   return {
     rpc,
     published: () => count,
+    latest,
     log,
     versions,
     get settings() {

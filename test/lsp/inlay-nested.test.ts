@@ -74,6 +74,11 @@ describe("inlay hints of nested interface calls", () => {
     expect(shown(text, 0, from)).toEqual(["outer(<domain_type:>"]);
   });
 
+  it("a comma or parenthesis in a # comment among the arguments splits nothing (as in m4)", () => {
+    const text = "pair(a_t, # the guest's (own) type, see below\n  b_t)\n";
+    expect(shown(text)).toEqual(["pair(<left:>", "  <right:>"]);
+  });
+
   it("a call whose list does not close (yet) names nothing; a call in it that closes does", () => {
     const inner = ["outer(dom0_t, inner(<source:>", "outer(dom0_t, inner(a, <target:>"];
     expect(shown("outer(dom0_t, inner(a, b)\n")).toEqual(inner);

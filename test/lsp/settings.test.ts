@@ -128,7 +128,7 @@ describe("xsm lsp: settings carried by workspace/didChangeConfiguration", () => 
           { xsm: { mls: 1, inlayHints: { attributeTypes: false } } },
           "xsm.mls: expected true or false; got 1",
         ],
-        [{ xsm: [] }, "xsm: expected an object { flaskDir?, mls?, inlayHints? }; got []"],
+        [{ xsm: [] }, "xsm: expected an object { flaskDir?, mls?, lint?, inlayHints? }; got []"],
         [
           { xsm: { flaskDir: 7 } },
           "xsm.flaskDir: expected a path (Xen's xen/xsm/flask/policy); got 7",

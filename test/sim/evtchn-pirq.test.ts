@@ -52,10 +52,10 @@ describe("the new ops' errors name their JSON path", () => {
       join(root, "bad.json"),
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      "/steps/2/pirq: missing; it is required here",
-      "/steps/3/port: must be >= 0; got -1",
       '/steps/0/as: "dom0" is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest\'s pins are emulated',
       '/steps/1/as: "g" is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest\'s pins are emulated',
+      "/steps/2/pirq: missing; it is required here",
+      "/steps/3/port: must be >= 0; got -1",
     ]);
   });
 });

@@ -38,14 +38,14 @@ describe("grant_copy's errors name their JSON path", () => {
       join(root, "bad.json"),
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      "/steps/2/dest/offset: must be <= 65535; got 70000",
-      "/steps/2/len: must be <= 65535; got 65536",
-      "/steps/3/dest: missing; it is required here",
-      "/steps/3/source/flags: unknown property; expected one of domain, ref, frame, offset",
-      '/steps/4/expect/gntst: expected one of "GNTST_okay", "GNTST_general_error", "GNTST_bad_domain", "GNTST_bad_gntref", "GNTST_bad_handle", "GNTST_permission_denied", "GNTST_bad_page", "GNTST_bad_copy_arg", "GNTST_no_space"; got "GNTST_bad_copy"',
       "/steps/0/source/frame: give either ref (a grant reference: GNTCOPY_source_gref) or frame (a frame of the caller's own), not both",
       "/steps/1/source: missing ref or frame; give ref (a grant reference of domain) or frame (a frame of the caller's own)",
       '/steps/2/source/domain: unknown domain "nobody"; expected one of dom0, web, db',
+      "/steps/2/dest/offset: must be <= 65535; got 70000",
+      "/steps/2/len: must be <= 65535; got 65536",
+      "/steps/3/source/flags: unknown property; expected one of domain, ref, frame, offset",
+      "/steps/3/dest: missing; it is required here",
+      '/steps/4/expect/gntst: expected one of "GNTST_okay", "GNTST_general_error", "GNTST_bad_domain", "GNTST_bad_gntref", "GNTST_bad_handle", "GNTST_permission_denied", "GNTST_bad_page", "GNTST_bad_copy_arg", "GNTST_no_space"; got "GNTST_bad_copy"',
     ]);
   });
 });

@@ -35,13 +35,13 @@ describe("the grant steps' errors name their JSON path", () => {
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
       "/steps/0/frame: missing; it is required here",
+      '/steps/1/domain: unknown domain "nobody"; expected one of dom0, web, db',
       "/steps/2/handle: must be >= 0; got -1",
       '/steps/3/nr_frames: expected integer; got "2"',
       "/steps/4/ref: unknown property; expected one of op, as, note, expect, domain",
       '/steps/5/expect/gntst: expected one of "GNTST_okay", "GNTST_general_error", "GNTST_bad_domain", "GNTST_bad_gntref", "GNTST_bad_handle", "GNTST_permission_denied", "GNTST_bad_page", "GNTST_bad_copy_arg", "GNTST_no_space"; got "GNTST_bad"',
-      '/steps/5/expect/resources/0/grants/0/flags/0: expected one of "permit_access", "readonly", "reading", "writing"; got "mapped"',
-      '/steps/1/domain: unknown domain "nobody"; expected one of dom0, web, db',
       '/steps/5/expect/resources/0/mappings/0/domain: unknown domain "x"; expected one of dom0, web, db',
+      '/steps/5/expect/resources/0/grants/0/flags/0: expected one of "permit_access", "readonly", "reading", "writing"; got "mapped"',
     ]);
   });
 });

@@ -68,14 +68,14 @@ describe("the new fields' errors name their JSON path", () => {
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
       "/devices/0/msi: expected one of 0, 1, 2, 4, 8, 16, 32; got 3",
-      "/steps/3/entry_nr: must be >= 1; got 0",
-      "/steps/4/gsi: must be >= 0; got -1",
       "/domains/0/hvmPirq: Xen refuses XEN_X86_EMU_USE_PIRQ for a PVH hardware domain (emulation_flags_ok); only a guest has it",
       "/domains/1/hvmPirq: pirqs for emulated interrupts are an HVM guest's (XEN_X86_EMU_USE_PIRQ); set \"hvm\": true",
       "/domains/2/callbackVector: a vector callback matters only to a guest mapping its own pirqs; set \"hvmPirq\": true",
       "/steps/0/intx: missing; a PT_IRQ_TYPE_PCI binding names the guest device and its INTx pin together",
       "/steps/1/device: missing; a PT_IRQ_TYPE_PCI binding names the guest device and its INTx pin together",
       "/steps/2/entry_nr: entry_nr asks for several MSI vectors (MAP_PIRQ_TYPE_MULTI_MSI): give msi, the device",
+      "/steps/3/entry_nr: must be >= 1; got 0",
+      "/steps/4/gsi: must be >= 0; got -1",
     ]);
   });
 });

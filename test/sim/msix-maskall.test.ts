@@ -54,9 +54,9 @@ describe("msix_maskall and assignment", () => {
       join(root, "bad.json"),
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
-      "/steps/2/maskall: missing; it is required here",
       '/steps/0/as: "guest" is not a hardware domain: only the hardware domain writes a device\'s config space (pciback does it for a guest)',
       '/steps/1/sbdf: "0000:03:00.0" has no msix in the scenario\'s devices: only an MSI-X capability has a MASKALL bit',
+      "/steps/2/maskall: missing; it is required here",
     ]);
   });
 });

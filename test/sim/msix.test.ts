@@ -67,13 +67,13 @@ describe("the MSI-X fields' errors name their JSON path", () => {
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
       "/devices/0/msix/entries: must be >= 1; got 0",
-      "/steps/7/sbdf: missing; it is required here",
       "/steps/0/msix_entry: msix_entry is an entry of a device's MSI-X table: give msi, the device",
       "/steps/1/msix_entry: give either entry_nr (MAP_PIRQ_TYPE_MULTI_MSI) or msix_entry (an MSI-X entry); Xen refuses a MULTI_MSI request with a table_base (-EINVAL)",
       "/steps/2/msix_entry: \"0000:03:00.0\" has no msix in the scenario's devices: give the device's msix (its table's address is the table_base a device model passes), or table_base",
       "/steps/3/table_base: table_base goes with msix_entry (an MSI-X entry); plain MSI has none",
       "/steps/4/table_base: a table_base of 0 is plain MSI (allocate_and_map_msi_pirq): leave msix_entry out instead",
       "/steps/5/gtable: gtable (the guest's MSI-X table) belongs to PT_IRQ_TYPE_MSI: leave device and intx out",
+      "/steps/7/sbdf: missing; it is required here",
     ]);
   });
 });

@@ -304,14 +304,14 @@ describe("resource steps: errors name their JSON path", () => {
       "/steps/0/allow: missing; it is required here",
       "/steps/1/first_mfn: expected a non-negative integer below 2^52, or a hex string such as \"0xfebe0\"; got \"0xZZ\"",
       "/steps/1/nr_mfns: expected a non-negative integer below 2^52, or a hex string such as \"0xfebe0\"; got -1",
-      "/steps/6/irq: unknown property; expected one of op, as, note, expect, domain, machine_irq, device, intx, gtable",
-      "/steps/7/expect/resources/0/irqs/0: expected a number (integer or \"0x...\" hex), or an inclusive range \"LOW-HIGH\" of them, e.g. \"0xfebe0-0xfebff\"; got \"x\"",
       "/steps/2/domain: unknown domain \"nobody\"; expected one of dom0, guest, dm, pv",
       "/steps/3/gsi: missing; give gsi (a GSI: MAP_PIRQ_TYPE_GSI) or msi (a device's MSI vector: MAP_PIRQ_TYPE_MSI)",
       '/steps/4/msi: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "0000:c8:20.0" (device 20 out of range (max 1f))',
       "/steps/4/msi: give either gsi (MAP_PIRQ_TYPE_GSI) or msi (MAP_PIRQ_TYPE_MSI), not both",
       "/steps/5/entry_nr: entry_nr asks for several MSI vectors (MAP_PIRQ_TYPE_MULTI_MSI): give msi, the device",
+      "/steps/6/irq: unknown property; expected one of op, as, note, expect, domain, machine_irq, device, intx, gtable",
       "/steps/7/expect/resources/0/iomem/0: expected LOW-HIGH with LOW <= HIGH; got \"0x10-0x1\"",
+      "/steps/7/expect/resources/0/irqs/0: expected a number (integer or \"0x...\" hex), or an inclusive range \"LOW-HIGH\" of them, e.g. \"0xfebe0-0xfebff\"; got \"x\"",
       "/steps/7/expect/resources/1/domain: unknown domain \"ghost\"; expected one of dom0, guest, dm, pv",
     ]);
   });

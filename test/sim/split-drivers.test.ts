@@ -74,12 +74,12 @@ describe("the event channel steps' errors name their JSON path", () => {
       join(root, "bad.json"),
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
+      '/steps/0/remote: unknown domain "nobody"; expected one of dom0',
       "/steps/1/remote_port: missing; it is required here",
       '/steps/2/port: expected integer; got "1"',
+      '/steps/3/domain: unknown domain "ghost"; expected one of dom0',
       "/steps/4/port: unknown property; expected one of op, as, note, expect, domain",
       '/steps/5/expect/resources/0/channels/0/state: expected one of "free", "unbound", "interdomain", "pirq"; got "bound"',
-      '/steps/0/remote: unknown domain "nobody"; expected one of dom0',
-      '/steps/3/domain: unknown domain "ghost"; expected one of dom0',
       '/steps/5/expect/resources/0/channels/0/remote: unknown domain "x"; expected one of dom0',
     ]);
   });

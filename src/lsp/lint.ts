@@ -1,0 +1,123 @@
+// `xsm lint` in the editor: after a compile that succeeds, the same checks, folds, suppression
+// comments and config as `xsm lint` (src/cli/lint.ts) over the same text, run in the analysis
+// worker with the rest of the analysis (job.ts), never on the server's thread.
+import { dirname, join } from "node:path";
+import { modulesConfReading, type ExpandedTree } from "../build/index.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { BoolDecl, PolicyAst } from "../policy/ast.js";
+import type { NameIndex } from "../policy/name-index.js";
+import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { jsonTooDeep } from "../io/json.js";
+import {
+  applyUserSay,
+  fileLines,
+  locateFolded,
+  modulesConfFindings,
+  parseConfig,
+  physicalLines,
+  treeCallRepeats,
+  type LintConfig,
+  type LintResult,
+} from "../lint/index.js";
+
+/** As deep as `xsm lint` reads a config (src/cli/io.ts MAX_JSON_DEPTH). */
+const MAX_JSON_DEPTH = 64;
+
+/** The config file `xsm lint` reads for a policy.conf (beside it) or a tree (in its folder). */
+export function lintConfigPath(target: string, isTree: boolean): string {
+  return join(isTree ? target : dirname(target), ".xsm-lint.json");
+}
+
+/** A config file's text as `xsm lint` reads it: its severities, or what is wrong with it in
+ *  `xsm lint`'s words (file, line and column of bad JSON; the JSON path of a bad key). */
+export function readLintConfig(path: string, text: string): { config: LintConfig } | { problem: string } {
+  let doc: unknown;
+  const body = text.replace(/^\uFEFF/, "");
+  try {
+    doc = JSON.parse(body);
+  } catch (err) {
+    const at = findJsonSyntaxError(body);
+    return {
+      problem: at
+        ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}`
+        : `${path}: invalid JSON: ${(err as Error).message}`,
+    };
+  }
+  const deep = jsonTooDeep(doc, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    const why = `nested deeper than ${MAX_JSON_DEPTH} levels; a lint config is a few levels deep`;
+    return { problem: `${path}: ${deep}: ${why}` };
+  }
+  try {
+    return { config: parseConfig(doc, path) };
+  } catch (err) {
+    return { problem: (err as Error).message };
+  }
+}
+
+/** A policy.conf's findings, as `xsm lint FILE` gives them. */
+export function confFindings(raw: LintResult, text: string, file: string, config: LintConfig): Diagnostic[] {
+  return applyUserSay(raw.diagnostics, physicalLines(text), (f) => (f === file ? text : undefined), config);
+}
+
+/** A tree's findings in its files, as `xsm lint DIR` gives them (before it names the files from
+ *  where it ran). */
+export function treeFindings(raw: LintResult, expanded: ExpandedTree, config: LintConfig): Diagnostic[] {
+  const { locator, sources, macros, conf } = expanded;
+  // modules.conf as the tree's Makefile reads it, first, as `xsm lint DIR` says it
+  const reading = modulesConfReading(expanded.tree);
+  const switches = modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
+  const calls = raw.rules && treeCallRepeats(raw.rules, locator, sources, macros);
+  const located = locateFolded(raw.diagnostics, conf, (d) => locator.diagnostic(d), calls);
+  return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
+}
+
+/** A quick fix that is certain (onCodeAction offers it while the text is still `expect` there):
+ *  one edit removing the lines [start, end) of a policy.conf, as offsets into the text analysed. */
+export interface LintFix {
+  title: string;
+  start: number;
+  end: number;
+  expect: string;
+}
+
+/** The fix of a finding in a policy.conf: a duplicate rule's line deleted (the earlier rule grants
+ *  all it does), or an unused boolean's declaration removed when nothing else names it (no `if`,
+ *  no other statement). Only where the statement has its lines to itself, and only for the text's
+ *  own statements (not ones a `#line` says come from another file, as m4's output does). */
+export function lintFix(
+  d: Diagnostic,
+  a: { text: string; ast?: PolicyAst; index?: NameIndex },
+  file: string,
+): LintFix | undefined {
+  if (!d.span || d.span.offset < 0 || d.span.file !== file) return undefined;
+  if (d.code === "duplicate-rule") {
+    const lines = ownLines(a.text, d.span.offset, d.span.offset + d.span.length);
+    return lines && { title: "Delete this duplicate rule", ...lines };
+  }
+  if (d.code === "unused-boolean" && a.ast && a.index) {
+    const at = d.span.offset;
+    const decl = a.ast.statements.find(
+      (s): s is BoolDecl => s.kind === "bool" && (s.span.offset === at || s.name.span.offset === at),
+    );
+    if (!decl || decl.span.file !== file) return undefined;
+    const { index } = a;
+    let named = 0;
+    for (let i = 0; i < index.count; i++) if (index.names[index.name[i]!] === decl.name.name) named++;
+    if (named !== 1) return undefined; // (its declaration is the one)
+    const lines = ownLines(a.text, decl.span.offset, decl.span.offset + decl.span.length);
+    return lines && { title: `Remove the unused boolean ${decl.name.name}`, ...lines };
+  }
+  return undefined;
+}
+
+/** The whole lines of text[from, to) with the newline after them, when nothing else is on them
+ *  (blanks before, blanks or a comment after). */
+function ownLines(text: string, from: number, to: number): Omit<LintFix, "title"> | undefined {
+  const start = text.lastIndexOf("\n", from - 1) + 1;
+  const eol = text.indexOf("\n", to);
+  const end = eol < 0 ? text.length : eol + 1;
+  if (!/^[ \t]*$/.test(text.slice(start, from))) return undefined;
+  if (!/^[ \t]*(#.*)?\r?\n?$/.test(text.slice(to, end))) return undefined;
+  return { start, end, expect: text.slice(start, end) };
+}

@@ -1,0 +1,253 @@
+// `xsm lint` in the editor: after a compile that succeeds the server publishes the same findings
+// as `xsm lint` prints (codes, severities, messages, places, notes as related information), for a
+// policy.conf and for a tree (examples/xen-flask, m4); reads the same .xsm-lint.json; stops when
+// the client sets xsm.lint to false; greys out unused declarations; and offers the fixes that are
+// certain (a duplicate rule's line, an unused boolean's declaration), each one edit that, applied,
+// leaves the finding gone.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { CodeAction, Diagnostic, PublishDiagnosticsParams } from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LINT_CODES, XEN_LINT_CODES } from "../../src/lint/index.js";
+import { xsm } from "../cli/run.js";
+import { hasM4 } from "../tools.js";
+import { inProcess, repoRoot, type TestClient } from "./client.js";
+
+interface JsonNote { message: string; file: string | null; line: number | null; column: number | null }
+interface JsonFinding extends JsonNote { code: string; severity: string; endLine: number | null; endColumn: number | null; notes: JsonNote[] }
+
+/** `xsm lint --format json`'s findings, each as one comparable text, files named from `base`. */
+async function cliFindings(target: string, base: string): Promise<string[]> {
+  const r = await xsm("lint", "--format", "json", target);
+  const doc = JSON.parse(r.stdout) as { diagnostics: JsonFinding[] };
+  const file = (f: string | null) => (f === null ? "" : relative(base, resolve(repoRoot, f)));
+  // a note of a macro's call names the file from where xsm ran; the editor, in the tree's words
+  const noted = (m: string) => m.split(` at ${target}/`).join(" at ");
+  return doc.diagnostics.map((d) =>
+    [d.code, d.severity, `${file(d.file)}:${d.line}:${d.column}-${d.endLine}:${d.endColumn}`, d.message, ...d.notes.map((n) => `  ${file(n.file)}:${n.line}:${n.column} ${noted(n.message)}`)].join("\n"),
+  );
+}
+
+/** A published diagnostic as cliFindings writes a finding. */
+function asCli(uri: string, d: Diagnostic, base: string): string {
+  const file = (u: string) => relative(base, fileURLToPath(u));
+  const { start, end } = d.range;
+  const place = `${file(uri)}:${start.line + 1}:${start.character + 1}-${end.line + 1}:${end.character + 1}`;
+  const notes = (d.relatedInformation ?? []).map((r) => `  ${file(r.location.uri)}:${r.location.range.start.line + 1}:${r.location.range.start.character + 1} ${r.message}`);
+  return [d.code, d.severity === 1 ? "error" : "warning", place, d.message, ...notes].join("\n");
+}
+
+/** The lint findings published, in no particular order across files; not the copies of a
+ *  finding at the call of the macro it is in (the server's own addition for the file edited). */
+function lintFindings(latest: Map<string, Diagnostic[]>, base: string): string[] {
+  const out: string[] = [];
+  for (const [uri, list] of latest) {
+    for (const d of list) {
+      const copy = / \(in expansion of `\w+`\)$/.test(d.message) && d.relatedInformation?.[0]?.message === d.message.replace(/ \(in expansion of `\w+`\)$/, "");
+      if (LINT_CODES.has(String(d.code)) && !copy) out.push(asCli(uri, d, base));
+    }
+  }
+  return out;
+}
+
+/** Answered once the analysis of the texts as they are now ends (its diagnostics are out). */
+const analysed = (c: TestClient, uri: string) => c.rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
+const byCode = (p: PublishDiagnosticsParams, code: string) => p.diagnostics.filter((d) => d.code === code);
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "xsm-lsp-lint-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("xsm lsp: lint findings", () => {
+  it("a policy.conf: the findings `xsm lint` prints, with the same messages, places and notes", async () => {
+    const path = join(repoRoot, "test/fixtures/lint/planted.conf");
+    const uri = pathToFileURL(path).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      await c.open(uri, readFileSync(path, "utf8"));
+      await analysed(c, uri);
+      const editor = lintFindings(c.latest, repoRoot);
+      expect(editor.length).toBeGreaterThan(5);
+      expect(editor).toEqual(await cliFindings("test/fixtures/lint/planted.conf", repoRoot));
+      // an unused declaration is greyed out; a duplicate is not
+      const all = c.latest.get(uri)!;
+      expect(all.filter((d) => String(d.code).startsWith("unused-")).every((d) => d.tags?.[0] === 1)).toBe(true);
+      expect(all.find((d) => d.code === "duplicate-rule")?.tags).toBeUndefined();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("the .xsm-lint.json beside the policy applies; a wrong one is said, with no findings", async () => {
+    const dir = mkdtempSync(join(work, "config-"));
+    const path = join(dir, "p.conf");
+    const text = readFileSync(join(repoRoot, "test/fixtures/lint/planted.conf"), "utf8");
+    writeFileSync(path, text);
+    writeFileSync(join(dir, ".xsm-lint.json"), JSON.stringify({ severity: { "unused-type": "off", "duplicate-rule": "error" } }));
+    const uri = pathToFileURL(path).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      const first = c.diagnostics(uri);
+      await c.open(uri, text);
+      const p = await first;
+      expect(byCode(p, "unused-type")).toEqual([]);
+      expect(byCode(p, "duplicate-rule").length).toBeGreaterThan(0);
+      expect(byCode(p, "duplicate-rule").every((d) => d.severity === 1)).toBe(true);
+      expect(lintFindings(c.latest, dir)).toEqual(await cliFindings(path, dir));
+
+      writeFileSync(join(dir, ".xsm-lint.json"), JSON.stringify({ severity: { "no-such-check": "off" } }));
+      const again = c.diagnostics(uri, (q) => q.diagnostics.some((d) => d.code === "input"));
+      await c.change(uri, 2, `${text}\n`);
+      const bad = await again;
+      // (what Xen's loader refuses is said as without lint)
+      expect(bad.diagnostics.filter((d) => LINT_CODES.has(String(d.code)) && !XEN_LINT_CODES.includes(String(d.code) as never))).toEqual([]);
+      const said = bad.diagnostics.find((d) => d.code === "input")!;
+      expect(said.severity).toBe(1);
+      expect(said.message).toMatch(new RegExp(`^${join(dir, ".xsm-lint.json").replace(/[.]/g, "\\.")}: /severity/no-such-check: unknown check`));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("xsm.lint false: only the compiler's diagnostics (and Xen's refusals); true again: the findings", async () => {
+    const path = join(repoRoot, "test/fixtures/lint/planted.conf");
+    const uri = pathToFileURL(path).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      const first = c.diagnostics(uri);
+      await c.open(uri, readFileSync(path, "utf8"));
+      expect(byCode(await first, "unused-type").length).toBeGreaterThan(0);
+      const off = c.diagnostics(uri, (p) => byCode(p, "unused-type").length === 0);
+      await c.rpc.sendNotification("workspace/didChangeConfiguration", { settings: { xsm: { lint: false } } });
+      const p = await off;
+      expect(p.diagnostics.filter((d) => LINT_CODES.has(String(d.code)) && !XEN_LINT_CODES.includes(String(d.code) as never))).toEqual([]);
+      // what Xen's loader refuses is said with or without lint
+      expect(byCode(p, "xen-common-prefix")).toHaveLength(1);
+      const on = c.diagnostics(uri, (q) => byCode(q, "unused-type").length > 0);
+      await c.rpc.sendNotification("workspace/didChangeConfiguration", { settings: { xsm: { lint: true } } });
+      await on;
+      const refused = c.message();
+      await c.rpc.sendNotification("workspace/didChangeConfiguration", { settings: { xsm: { lint: "yes" } } });
+      expect(await refused).toBe('1 xsm: xsm.lint: expected true or false; got "yes"; the settings are left as they were');
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+/** A small policy with a duplicate rule and an unused boolean, each on its own line. */
+const fixable = [
+  "class xen",
+  "sid xen",
+  "class xen { settime readconsole }",
+  "type xen_t;",
+  "type dom0_t;",
+  "bool spare false;",
+  "bool debug false;",
+  "allow dom0_t xen_t:xen settime;",
+  "allow dom0_t xen_t:xen settime;   # again",
+  "if (debug) { allow dom0_t xen_t:xen readconsole; }",
+  "allow dom0_t xen_t:xen readconsole; allow dom0_t xen_t:xen readconsole;",
+  "role system_r;",
+  "role system_r types { xen_t dom0_t };",
+  "user system_u roles system_r;",
+  "sid xen system_u:system_r:xen_t",
+  "",
+].join("\n");
+
+describe("xsm lsp: quick fixes of lint findings", () => {
+  const path = join(repoRoot, "test/fixtures/lsp/fixable.conf");
+  const uri = pathToFileURL(path).href;
+  const fixesOf = (c: TestClient, d: Diagnostic) =>
+    c.rpc.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } }) as Promise<CodeAction[]>;
+
+  async function applyAndRelint(c: TestClient, text: string, d: Diagnostic, version: number): Promise<{ text: string; after: PublishDiagnosticsParams }> {
+    const actions = await fixesOf(c, d);
+    expect(actions).toHaveLength(1);
+    const edits = actions[0]!.edit!.changes![uri]!;
+    expect(edits).toHaveLength(1);
+    const next = TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, text), edits);
+    const after = c.diagnostics(uri, (p) => p.version === version);
+    await c.change(uri, version, next);
+    return { text: next, after: await after };
+  }
+
+  it("a duplicate rule's line deleted, then an unused boolean's declaration removed: each finding gone, nothing else changed", async () => {
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      const first = c.diagnostics(uri);
+      await c.open(uri, fixable);
+      const p = await first;
+      const dups = byCode(p, "duplicate-rule");
+      // the line's own duplicate, and the second rule of the line that holds two (no fix: the line
+      // is not the rule's alone)
+      expect(dups.map((d) => d.range.start.line)).toEqual([8, 10]);
+      expect(await fixesOf(c, dups[1]!)).toEqual([]);
+      const one = await applyAndRelint(c, fixable, dups[0]!, 2);
+      expect(one.text).toBe(fixable.replace("allow dom0_t xen_t:xen settime;   # again\n", ""));
+      expect(byCode(one.after, "duplicate-rule").map((d) => d.range.start.line)).toEqual([9]);
+      const unused = byCode(one.after, "unused-boolean");
+      expect(unused.map((d) => d.message)).toEqual(["boolean spare is read by no conditional"]);
+      expect(unused[0]!.tags).toEqual([1]);
+      const two = await applyAndRelint(c, one.text, unused[0]!, 3);
+      expect(two.text).toBe(one.text.replace("bool spare false;\n", ""));
+      expect(byCode(two.after, "unused-boolean")).toEqual([]);
+      expect(two.after.diagnostics.filter((d) => d.severity === 1)).toEqual([]);
+      // a fix worked out for an older text is not offered once the text there changed
+      const stale = c.diagnostics(uri, (q) => q.version === 4);
+      await c.change(uri, 4, two.text.replace("allow dom0_t xen_t:xen readconsole; allow", "allow dom0_t xen_t:xen readconsole;\nallow"));
+      const d = byCode(await stale, "duplicate-rule")[0]!;
+      await c.change(uri, 5, two.text.replace("allow dom0_t xen_t:xen readconsole; allow", "allow dom0_t xen_t:xen readconsole;\n  allow"));
+      expect(await fixesOf(c, d)).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe.skipIf(!hasM4)("xsm lsp: lint findings in a policy tree (needs GNU m4)", () => {
+  it("examples/xen-flask: the findings `xsm lint DIR` prints, in the tree's files; no quick fix for a macro's rule", async () => {
+    const tree = join(repoRoot, "examples/xen-flask");
+    const te = join(tree, "modules/domU.te");
+    const uri = pathToFileURL(te).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      await c.open(uri, readFileSync(te, "utf8"));
+      await analysed(c, uri);
+      const editor = lintFindings(c.latest, tree);
+      expect(editor.length).toBeGreaterThan(10);
+      expect(editor.sort()).toEqual((await cliFindings("examples/xen-flask", tree)).sort());
+      const dups = [...c.latest.values()].flat().filter((d) => d.code === "duplicate-rule");
+      expect(dups.length).toBeGreaterThan(0);
+      expect(dups.every((d) => (d.data as { fix?: unknown } | undefined)?.fix === undefined)).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("an interface called twice the same way: one finding at the second call, in the editor as in `xsm lint`", async () => {
+    const tree = join(work, "repeat");
+    cpSync(join(repoRoot, "examples/xen-flask"), tree, { recursive: true });
+    const te = join(tree, "modules/domU.te");
+    const text = `${readFileSync(te, "utf8")}domain_self_comms(domU_t)\n`;
+    writeFileSync(te, text);
+    const line = text.split("\n").length - 1;
+    const firstLine = text.split("\n").findIndex((l) => l === "domain_self_comms(domU_t)") + 1;
+    const uri = pathToFileURL(te).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      await c.open(uri, text);
+      await analysed(c, uri);
+      const here = c.latest.get(uri)!.filter((d) => d.code === "duplicate-rule" && !/\(in expansion of `\w+`\)$/.test(d.message));
+      expect(here.map((d) => [d.range.start.line + 1, d.message])).toEqual([[line, `this call repeats the one at modules/domU.te:${firstLine}: every rule it makes is already there`]]);
+      expect(lintFindings(c.latest, tree).sort()).toEqual((await cliFindings(tree, tree)).sort());
+    } finally {
+      await c.close();
+    }
+  });
+});
