@@ -64,6 +64,11 @@
 //   the host bridge on its list and returns -EPERM: domain_kill stops, the domain stays dying.
 //   Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one), PCIe ports (mapped as
 //   endpoints here), nor the -ENXIO of a bus2bridge cycle (a scenario cannot make one) are modelled.
+// - PCI-to-PCIe bridges (DEV_TYPE_PCI2PCIe_BRIDGE): alloc_pdev records one in bus2bridge from 4.22.0
+//   (cd2b9f0b19); before, its type falls to the switch's default ("%pp: unknown type 4") and
+//   devices behind it reach the IOMMU as if it were not there (RegistryOptions.pci2pcieBridges).
+//   On VT-d its own add fails -EINVAL at every tag (domain_context_mapping has no case for it):
+//   pci_add_device keeps the pdev, owned by no one, as for AMD's -ENODEV below (iommuRefused).
 // - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
 //   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
 //   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
@@ -83,7 +88,7 @@
 //   A PF that XSM refused is not kept: 4.19.0 (add-pf-first) adds its VFs without it, 4.19.1
 //   (add-pf) fails them with the PF's error, 4.20.0 on (reject) with -ENODEV.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, PhantomDev, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, Pci2PcieBridges, PfRemovalKind, PhantomDev, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -142,6 +147,7 @@ export class PciRegistry {
   private readonly addTo: AddTo;
   private readonly iommu: boolean;
   private readonly pciBridge: RegistryOptions["pciBridge"];
+  private readonly pci2pcieBridges: Pci2PcieBridges;
   private readonly pdevType: RegistryOptions["pdevType"];
   private readonly onContext: RegistryOptions["onContext"];
   private readonly devcapPhantom: RegistryOptions["devcapPhantom"];
@@ -202,6 +208,7 @@ export class PciRegistry {
     this.addTo = opts.addTo ?? "hardware_domain";
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
+    this.pci2pcieBridges = opts.pci2pcieBridges ?? "recorded";
     this.pdevType = opts.pdevType;
     this.onContext = opts.onContext;
     this.devcapPhantom = opts.devcapPhantom;
@@ -424,11 +431,15 @@ export class PciRegistry {
     return undefined;
   }
 
-  /** iommu_add_device() of a new device for `domid`: 0, or amd_iommu_add_device's -ENODEV when
-   *  find_iommu_for_device() finds no IOMMU for it (only a given IVRS table refuses devices). */
+  /** iommu_add_device() of a new device for `domid`: 0, amd_iommu_add_device's -ENODEV when
+   *  find_iommu_for_device() finds no IOMMU for it (only a given IVRS table refuses devices), or
+   *  VT-d's -EINVAL for a PCI-to-PCIe bridge. */
   private iommuAdd(pdev: Pdev, domid: number): Rc {
-    if (this.vendor !== "amd" || this.ivrsSegs === undefined) return 0;
     if (!this.iommuEnabled(this.domains.byDomid(domid))) return 0; // !is_iommu_enabled(pdev->domain)
+    // VT-d: domain_context_mapping's switch has no case for DEV_TYPE_PCI2PCIe_BRIDGE at any tag, so
+    // intel_iommu_add_device gets its default's -EINVAL (a debug build's "unknown(4)")
+    if (this.vendor === "vtd") return this.pciBridge?.(pdev.key)?.type === "pci-to-pcie" ? "-EINVAL" : 0;
+    if (this.ivrsSegs === undefined) return 0;
     if (this.findIommu(pdev.key)) return 0;
     // "Filter bridge devices.": a host bridge stays with the hardware domain, unmapped
     if (this.pdevType?.(pdev.key) === "host-bridge" && this.domains.byDomid(domid)?.hardware) return 0;
@@ -867,10 +878,15 @@ export class PciRegistry {
     return key < 0 ? undefined : (this.pdevType?.(key) ?? "pcie-endpoint");
   }
 
-  /** alloc_pdev(): a bridge's secondary..subordinate buses map to it. */
+  /** alloc_pdev(): a bridge's secondary..subordinate buses map to it; before 4.22.0 a PCI-to-PCIe
+   *  bridge's type falls to the switch's default (DEV_TYPE_PCI2PCIe_BRIDGE is 4 in pdev_type's enum). */
   private recordBridge(pdev: Pdev): void {
     const b = this.pciBridge?.(pdev.key);
     if (!b) return;
+    if (b.type === "pci-to-pcie" && this.pci2pcieBridges === "unknown-type") {
+      this.printk(() => `${pp(pdev.key)}: unknown type 4`);
+      return;
+    }
     pdev.bridge = { secondary: b.secondary, subordinate: b.subordinate };
     const seg = this.segment(pdev.key);
     const at = { bus: (pdev.key >> 8) & 0xff, devfn: pdev.key & 0xff };

@@ -140,6 +140,13 @@ export type DeviceType = (typeof DEVICE_TYPES)[number];
 /** A PCI-to-PCI bridge Xen records in bus2bridge (alloc_pdev(): a PCIe-to-PCI, PCI-to-PCIe or
  *  legacy PCI bridge): the bus range behind it, from its config space. Devices behind it reach the
  *  IOMMU with its requester ID. */
+/** What alloc_pdev() does with a PCI-to-PCIe bridge (DEV_TYPE_PCI2PCIe_BRIDGE): `recorded` in
+ *  bus2bridge as the other two kinds, from cd2b9f0b19 ("PCI: handle PCI->PCIe bridges as well in
+ *  alloc_pdev()", 4.22.0 and master; free_pdev's alike, 74f984159f); `unknown-type` before it
+ *  (4.19.0 .. 4.21.x): the switch's default warns "%pp: unknown type 4" and records nothing, so
+ *  devices behind it reach the IOMMU as if it were not there. */
+export type Pci2PcieBridges = "recorded" | "unknown-type";
+
 export interface PciBridge {
   secondary: number;
   subordinate: number;
@@ -224,6 +231,8 @@ export interface RegistryOptions {
   iommu?: boolean;
   /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */
   pciBridge?: (machineBdf: number) => PciBridge | undefined;
+  /** What alloc_pdev() does with a PCI-to-PCIe bridge; default `recorded`, 4.22.0's. */
+  pci2pcieBridges?: Pci2PcieBridges;
   /** pdev_type() of a device that is no bridge; default `pcie-endpoint`. */
   pdevType?: (machineBdf: number) => DeviceType | undefined;
   /** VT-d: a device's mapping rewrote or cleared a context entry of a requester ID it shares. */

@@ -121,7 +121,7 @@ function groupWhy(registry: PciRegistry, k: number, gid: number): string {
 /** AMD: why pci_add_device's iommu_add_device refused the device, or took function 0's IVRS
  *  mapping for it (find_iommu_for_device); undefined when IVRS named it. */
 export function ivrsAddWhy(registry: PciRegistry, sbdf: string, rc: Rc, covered: ReturnType<PciRegistry["ivrsCovers"]>): string | undefined {
-  if (registry.iommuVendor() !== "amd") return undefined;
+  if (registry.iommuVendor() !== "amd") return vtdAddWhy(registry, sbdf, rc);
   if (rc === "-ENODEV" && !covered.covered && registry.iommuRefused(sbdf)) {
     const where = covered.segment
       ? `no entry of the IVRS table names ${sbdf} or its function 0 (find_iommu_for_device: ivrs_mappings[bdf].iommu NULL)`
@@ -133,6 +133,12 @@ export function ivrsAddWhy(registry: PciRegistry, sbdf: string, rc: Rc, covered:
     return `no IVRS entry names ${sbdf}, but one names its function 0: find_iommu_for_device copies function 0's ivrs_mappings entry to it (requester ID ${r?.id ?? "its own"}) and uses function 0's IOMMU`;
   }
   return undefined;
+}
+
+/** VT-d: why pci_add_device's iommu_add_device refused a PCI-to-PCIe bridge. */
+function vtdAddWhy(registry: PciRegistry, sbdf: string, rc: Rc): string | undefined {
+  if (rc !== "-EINVAL" || registry.bridgeType(sbdf) !== "pci-to-pcie" || !registry.iommuRefused(sbdf)) return undefined;
+  return `${sbdf} is a PCI-to-PCIe bridge (DEV_TYPE_PCI2PCIe_BRIDGE), for which VT-d's domain_context_mapping has no case: its default makes intel_iommu_add_device -EINVAL (a debug build logs "unknown(4)"). pci_add_device takes it off the hardware domain's list and keeps the pdev, owned by no one: assigning it is -EBUSY (device_assigned), removing it frees it with -EINVAL (iommu_remove_device)`;
 }
 
 /** A device pci_add_device kept with no owner after iommu_add_device refused it (pdev->domain

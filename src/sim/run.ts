@@ -307,6 +307,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     addTo: s.addTo ?? "hardware_domain",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
+    pci2pcieBridges: xen.pci2pcieBridges,
     pdevType: (bdf) => specs.get(bdf)?.type,
     devcapPhantom: (bdf) => specs.get(bdf)?.devcapPhantom,
     pciPhantom: phantomDevs(s.pciPhantom),

@@ -36,10 +36,13 @@
 //   mapping and revokes them with its removal (ioports_{permit,deny}_access), entries keyed by first
 //   machine port; master after 4.22.0 (3845d3854d, fa61af950b) asks that the guest holds them, keys
 //   entries by port and length, refuses overlaps (-EBUSY) and a removal of none (-ENOENT).
+// - a PCI-to-PCIe bridge (alloc_pdev): recorded in bus2bridge from cd2b9f0b19 (4.22.0, not
+//   backported); before, "%pp: unknown type 4" and not recorded (VT-d refuses its own add in every
+//   release: domain_context_mapping has no case for it).
 // A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream, gsi,
-// guest-granted, grants):
+// guest-granted, grants, unknown-type):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import { PF_REMOVALS, isStrategy, type IoportMapping, type MmioRemoval, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, isStrategy, type IoportMapping, type MmioRemoval, type Pci2PcieBridges, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -80,20 +83,23 @@ export interface XenBehaviour {
   mmioRemoval: MmioRemoval;
   /** What XEN_DOMCTL_ioport_mapping does with the guest's port rights (3845d3854d, master only). */
   ioportMapping: IoportMapping;
+  /** What alloc_pdev does with a PCI-to-PCIe bridge (cd2b9f0b19, 4.22.0). */
+  pci2pcieBridges: Pci2PcieBridges;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "guest-granted" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "guest-granted", pci2pcieBridges: "recorded" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
   const domctlNoDomain: DomctlNoDomain = line === "4.22" ? "eperm-unprivileged" : "esrch";
   const pvhIrqs: PvhIrqs = line === "4.19" ? "none" : "gsi";
   const mmioRemoval: MmioRemoval = line === "4.22" ? "caller-held" : "guest-granted";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval, ioportMapping: "grants" };
+  const pci2pcieBridges: Pci2PcieBridges = line === "4.22" ? "recorded" : "unknown-type";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval, ioportMapping: "grants", pci2pcieBridges };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -132,6 +138,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     pvhIrqs: base.pvhIrqs,
     mmioRemoval: base.mmioRemoval,
     ioportMapping: base.ioportMapping,
+    pci2pcieBridges: base.pci2pcieBridges,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
@@ -148,7 +155,7 @@ export function compareRemovals(s: XenFields, release?: XenRelease): { removals:
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants", pci2pcieBridges: "unknown-type" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -265,7 +272,7 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
 
 /** What a run does where releases differ, without which release it is (a column's key). */
 function behaviourOf(x: XenBehaviour): XenBehaviour {
-  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval, ioportMapping: x.ioportMapping };
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval, ioportMapping: x.ioportMapping, pci2pcieBridges: x.pci2pcieBridges };
 }
 
 /** Two runs do the same where releases differ. */

@@ -7,7 +7,7 @@
 // rewritten, never refused; an unmap clears the entries whoever holds them.
 import { describe, expect, it } from "vitest";
 import { PciRegistry } from "../../src/hypervisor/index.js";
-import type { BridgeType, ContextChange, DeviceType, PciBridge, Quarantine } from "../../src/hypervisor/types.js";
+import type { BridgeType, ContextChange, DeviceType, Pci2PcieBridges, PciBridge, Quarantine } from "../../src/hypervisor/types.js";
 import { DOMID_IO } from "../../src/xsm/security.js";
 import { DummyXsm } from "../../src/xsm/dummy.js";
 import { toSbdfKey } from "../../src/xen/sbdf.js";
@@ -23,7 +23,7 @@ const key = (t: string) => {
 const BRIDGE = "0000:00:1c.0";
 
 /** A registry with the bridge 00:1c.0 over bus 5 (and what `more` adds), the devices `pci` conventional. */
-function vtd(o: { pci?: string[]; bridgeType?: BridgeType; quarantine?: Quarantine; more?: Record<string, PciBridge>; iommuVendor?: "vtd" | "amd"; iommu?: boolean } = {}) {
+function vtd(o: { pci?: string[]; bridgeType?: BridgeType; quarantine?: Quarantine; more?: Record<string, PciBridge>; iommuVendor?: "vtd" | "amd"; iommu?: boolean; pci2pcieBridges?: Pci2PcieBridges; log?: string[] } = {}) {
   const bridges = new Map<number, PciBridge>([[key(BRIDGE), { secondary: 5, subordinate: 5, ...(o.bridgeType ? { type: o.bridgeType } : {}) }]]);
   for (const [b, spec] of Object.entries(o.more ?? {})) bridges.set(key(b), spec);
   const types = new Map<number, DeviceType>((o.pci ?? []).map((d) => [key(d), "pci"]));
@@ -37,8 +37,12 @@ function vtd(o: { pci?: string[]; bridgeType?: BridgeType; quarantine?: Quaranti
     onContext: (c) => changes.push(c),
     iommuVendor: o.iommuVendor,
     iommu: o.iommu,
+    pci2pcieBridges: o.pci2pcieBridges,
+    log: (line) => o.log?.push(line),
   });
-  expect(reg.addDevice(dom0, BRIDGE)).toBe(0);
+  // a PCI-to-PCIe bridge: VT-d's domain_context_mapping has no case for it (-EINVAL), its pdev kept
+  const refused = o.bridgeType === "pci-to-pcie" && (o.iommuVendor ?? "vtd") === "vtd" && o.iommu !== false;
+  expect(reg.addDevice(dom0, BRIDGE)).toBe(refused ? "-EINVAL" : 0);
   return { reg, changes };
 }
 const change = (device: string, rid: string, via: ContextChange["via"], from: number | null, to: number | null): ContextChange => ({ device: key(device), bridge: key(BRIDGE), rid: key(rid), via, from, to });
@@ -69,6 +73,25 @@ describe("domain_context_mapping's requester IDs", () => {
       expect(reg.contextOwner(BRIDGE)).toBe("dom0");
       expect(reg.contextOwner("0000:05:00.0")).toBeNull();
     }
+  });
+
+  it("a PCI-to-PCIe bridge: VT-d refuses its own add (-EINVAL) at every tag; from 4.22.0 it is in bus2bridge, before not", () => {
+    const recorded = vtd({ pci: ["0000:05:08.0"], bridgeType: "pci-to-pcie" });
+    expect(recorded.reg.iommuRefused(BRIDGE)).toBe(true);
+    expect(recorded.reg.device(BRIDGE)?.owner).toBeNull();
+    expect(recorded.reg.addDevice(dom0, "0000:05:08.0")).toBe(0);
+    expect(recorded.reg.contextOwner(BRIDGE)).toBe("dom0");
+    const log: string[] = [];
+    const before = vtd({ pci: ["0000:05:08.0"], bridgeType: "pci-to-pcie", pci2pcieBridges: "unknown-type", log });
+    expect(log[0]).toBe("0000:00:1c.0: unknown type 4");
+    expect(before.reg.addDevice(dom0, "0000:05:08.0")).toBe(0);
+    // find_upstream_bridge finds nothing above bus 5: the device's own entry alone
+    expect(before.reg.contextOwner("0000:05:08.0")).toBe("dom0");
+    expect(before.reg.contextOwner(BRIDGE)).toBeNull();
+    expect(before.changes).toEqual([]);
+    // on AMD the add is not refused, and the release's bus2bridge is the same
+    const amd = vtd({ bridgeType: "pci-to-pcie", iommuVendor: "amd" });
+    expect(amd.reg.iommuRefused(BRIDGE)).toBe(false);
   });
 
   it("the device at (secbus, 0) is not mapped twice: its own entry is the secbus one", () => {

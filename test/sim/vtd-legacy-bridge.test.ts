@@ -62,6 +62,31 @@ describe("examples/svp/vtd-legacy-bridge.json", () => {
   });
 });
 
+describe("a PCI-to-PCIe bridge in a scenario", () => {
+  const asPci2Pcie = (xen: string) => {
+    const s = read();
+    return runAs({ ...s, xen, devices: s.devices!.map((d) => (d.bridge ? { ...d, bridge: { ...d.bridge, type: "pci-to-pcie" } } : d)) } as Scenario);
+  };
+  it("VT-d refuses the bridge's own add (-EINVAL, kept by no one) in every release, and says why", () => {
+    for (const xen of ["4.21.0", "4.22.0"]) {
+      const r = asPci2Pcie(xen);
+      expect(r.steps[0]!.rc, xen).toBe("-EINVAL");
+      expect(why(r, 0), xen).toContain("0000:00:1c.0 is a PCI-to-PCIe bridge (DEV_TYPE_PCI2PCIe_BRIDGE), for which VT-d's domain_context_mapping has no case");
+      expect(r.state.devices.find((d) => d.sbdf === "0000:00:1c.0")?.owner, xen).toBeNull();
+    }
+  });
+  it("before 4.22.0 alloc_pdev does not record it ('unknown type 4'): the devices behind it are mapped alone and grouped apart", () => {
+    const before = asPci2Pcie("4.21.0");
+    expect(before.steps[0]!.log).toContain("0000:00:1c.0: unknown type 4");
+    expect(before.steps.flatMap((x) => x.why ?? []).some((w) => w.includes("domain_context_mapping points that context entry"))).toBe(false);
+    expect(why(before, 3)).toContain("no bridge Xen recorded (bus2bridge) is above its bus");
+    // 4.22.0 (cd2b9f0b19) records it: the bridge's requester ID is shared, the second guest rewrites it
+    const after = asPci2Pcie("4.22.0");
+    expect(after.steps[0]!.log).not.toContain("0000:00:1c.0: unknown type 4");
+    expect(why(after, 5)).toContain("behind the PCI-to-PCIe bridge 0000:00:1c.0");
+  });
+});
+
 describe("a host bridge in a scenario", () => {
   it("stays with the hardware domain: its assignment to a guest is -EPERM, logged and explained", () => {
     const r = runAs({
