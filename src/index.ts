@@ -37,9 +37,9 @@ export function compileBinaryPolicy(input: string | Uint8Array, options: BinaryC
 export type { CompiledPolicy, ContextResult, PolicyImage, OcontextRange, PolicyNames, PolicyStats, PolicyView, SecurityContext } from "./policy/types.js";
 
 // ---- decisions and their reasons ----
-export type { AvDecision, ComputedContext, Decision, NearGroup, NearMisses, NearRule, Reason, RuleRef, TypeRuleKindName } from "./policy/types.js";
+export type { AvDecision, ComputedContext, Decision, NearGroup, NearMisses, NearRule, Proposal, Reason, Refusal, RuleRef, TypeRuleKindName } from "./policy/types.js";
 export { nearJson, nearLines, reasonJson, reasonText } from "./policy/reasons.js";
-export type { BoolLookup, NearJson, NearRuleJson, ProposedCall, ReasonJson } from "./policy/reasons.js";
+export type { BoolLookup, NearJson, NearRuleJson, ProposalJson, ProposedCall, ReasonJson, RefusalJson } from "./policy/reasons.js";
 
 // ---- diagnostics: one catalog of codes, one type, one renderer ----
 export { PolicyError } from "./diagnostics/diagnostic.js";

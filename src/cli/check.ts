@@ -206,7 +206,8 @@ async function nearInfo(cli: CliContext, policy: CompiledPolicy, q: Omit<Query, 
     return n && (loaded.locate ? locatedNear(n, loaded.locate) : n);
   });
   if (!loaded.expanded) return near.map((n) => n && { near: n });
-  const asked = near.map((n, i) => (n && !ds[i]!.reasons.some((r) => r.kind === "disabled-by-bool") ? i : -1)).filter((i) => i >= 0);
+  // (a rule checkpolicy refuses is no fix, and neither is a call that writes it)
+  const asked = near.map((n, i) => (n && !n.refused && !ds[i]!.reasons.some((r) => r.kind === "disabled-by-bool") ? i : -1)).filter((i) => i >= 0);
   const { interfaceGrants } = await import("./allow.js");
   const type = (ctx: string) => ctx.split(":")[2]!;
   const missing = asked.map((i) => ({ source: type(q.scontext), target: type(q.tcontext), tclass: q.tclass, perms: [perms[i]!] }));

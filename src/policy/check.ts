@@ -8,8 +8,8 @@ import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
 import { ruleMask } from "./rulematch.js";
 import type { Symbols } from "./symbols.js";
-import { checkBounds } from "./bounds.js";
-import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
+import { checkBounds, typeParent } from "./bounds.js";
+import { typeAttrMap, TypeAttrMap } from "./typeattr.js";
 import { AVTAB_COMPILE_MASK, avtabHash } from "./hashtab.js";
 import { typeTableOrder } from "./symtab-order.js";
 
@@ -257,6 +257,35 @@ function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], {
     notes.push({ message: `allow ${sn} ${tn}:${cn} { ${permList(sym, c, m).join(" ")} } granted by this rule${where}`, span: r.span });
   }
   return error("neverallow", `neverallow violated by allow ${sn} ${tn}:${cn} { ${perms.join(" ")} }`, na.span, notes);
+}
+
+/** What checkpolicy says of this policy with `allow s t:c mask;` added (s, t as a context names
+ *  them): the bounds and neverallow errors that rule alone brings, in checkpolicy's order, from the
+ *  same checks the compile runs (a compiled policy has none of its own). The rule's avtab entry is
+ *  checked alone: merged into the policy's (s, t, c) entry its forbidden permissions are the same,
+ *  as that entry forbids none. Checked before a denial's proposal is offered as its fix
+ *  (test/fixtures/refused/checkpolicy.json holds checkpolicy's word on such rules). */
+export function addedRuleProblems(sym: Symbols, ex: Expanded, s: number, t: number, c: number, mask: number): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  if (s < sym.types.length && typeParent(sym, s) !== undefined) {
+    // bounds_check_types reads the whole table (a child's rules against its parent's): the
+    // policy's own, plus this one
+    const base = ex.base.cloneWithRoom(1);
+    base.add(base.key(s, t, c), AvKind.Allow, mask);
+    diags.push(...checkBounds(sym, { ...ex, base }).filter((d) => d.code === "bounds" && d.span !== undefined));
+    // (expand_module stops at a bounds failure: checkpolicy then says nothing of neverallows)
+    if (diags.length > 0) return diags;
+  }
+  const added = new AvTab(ex.base.nids, ex.base.nclasses, 1);
+  added.add(added.key(s, t, c), AvKind.Allow, mask);
+  // (the policy's own map walks only the ids its rules key on: this rule's may be others)
+  const tam = new TypeAttrMap(sym, [added]);
+  for (let n = ex.neverallows.length - 1; n >= 0; n--) {
+    const na = ex.neverallows[n]!;
+    // (a neverallow with self is enforced on the (s, s) pairs only, as checkNeverallows says)
+    for (const [vs, vt, vc, bad] of violations([added], tam, na)) if (!na.self || vs === vt) diags.push(violation(sym, na, [], { s: vs, t: vt, c: vc, perms: bad }));
+  }
+  return diags;
 }
 
 /** expand_module runs hierarchy_check_constraints before check_assertions, and checkpolicy stops

@@ -10,7 +10,8 @@ import { allowRuleText } from "./reasons.js";
 import { ruleCovers, ruleMask, sideHas } from "./rulematch.js";
 import { typeOrAttrName } from "./decide.js";
 import { sortedHas } from "./typeset.js";
-import type { NearGroup, NearMisses, NearRule, SecurityContext } from "./types.js";
+import type { NearGroup, NearMisses, NearRule, Refusal, SecurityContext } from "./types.js";
+import { addedRuleProblems } from "./check.js";
 
 /** How many rules of each kind an explanation shows (the rest are counted). */
 export const NEAR_LIMIT = 5;
@@ -71,13 +72,18 @@ export function nearMisses(state: BoolState, s: SecurityContext, t: SecurityCont
     const rules = distinct(sorted.map(({ c }) => near(c)));
     return { rules: rules.slice(0, limit), more: Math.max(0, rules.length - limit) };
   };
+  return { otherPerms: group(otherPerms), otherTargets: group(otherTargets), otherSources: group(otherSources), ...proposal(state, s, t, tclass, mask) };
+}
+
+/** The allow rule audit2allow writes for a denial of `mask` on (s, t, tclass), and why
+ *  checkpolicy would refuse the policy with it (addedRuleProblems: the compile's own checks). */
+export function proposal(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number, mask: number): { allow: string; refused?: Refusal[] } {
+  const core = state.tables;
+  const sym = core.sym;
   const perms = sym.classes[tclass]!.perms.filter((_, bit) => (mask >>> bit) & 1);
-  return {
-    otherPerms: group(otherPerms),
-    otherTargets: group(otherTargets),
-    otherSources: group(otherSources),
-    allow: allowRuleText(typeOrAttrName(sym, s.type), typeOrAttrName(sym, t.type), sym.classes[tclass]!.name, perms),
-  };
+  const allow = allowRuleText(typeOrAttrName(sym, s.type), typeOrAttrName(sym, t.type), sym.classes[tclass]!.name, perms);
+  const refused = addedRuleProblems(sym, core.ex, s.type, t.type, tclass, mask).map((d): Refusal => ({ code: d.code as Refusal["code"], message: d.message, rule: core.ruleRef(d.span!) }));
+  return refused.length > 0 ? { allow, refused } : { allow };
 }
 
 /** Enabled rules first, then the more permissions asked granted, the more attributes shared with

@@ -2,7 +2,7 @@
 // and the simulator's trace print) and a plain JSON object (what `--json` prints). One place, so
 // the CLI, the trace and the JSON say the same thing.
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { NearGroup, NearMisses, NearRule, Reason, RuleRef } from "./types.js";
+import type { NearGroup, NearMisses, NearRule, Reason, Refusal, RuleRef } from "./types.js";
 
 /** The JSON form of a Reason (documented in src/sim/output.schema.json `$defs/reason`). */
 export interface ReasonJson {
@@ -46,13 +46,31 @@ export interface NearRuleJson {
   enabled?: boolean;
 }
 
+/** The JSON form of a Refusal: checkpolicy's error and the statement behind it, as NearRuleJson
+ *  names a rule. */
+export interface RefusalJson {
+  code: Refusal["code"];
+  message: string;
+  text: string;
+  file: string;
+  line: number;
+  col: number;
+  expansion?: string;
+}
+
+/** What would grant a denial: audit2allow's rule, why checkpolicy would refuse it (then it is no
+ *  fix, and no interface call is offered), a tree's interface call. */
+export interface ProposalJson {
+  allow: string;
+  refused?: RefusalJson[];
+  interface?: ProposedCall;
+}
+
 /** The JSON form of NearMisses (and the interface call a tree proposes). */
-export interface NearJson {
+export interface NearJson extends ProposalJson {
   otherPerms: { rules: NearRuleJson[]; more: number };
   otherTargets: { rules: NearRuleJson[]; more: number };
   otherSources: { rules: NearRuleJson[]; more: number };
-  allow: string;
-  interface?: ProposedCall;
 }
 
 /** Where a rule of m4's output came from: its line in a tree's .te/.if file and the outermost
@@ -118,7 +136,12 @@ export function allowRuleText(source: string, target: string, tclass: string, pe
 /** NearMisses with each rule named where it came from (a tree's file, and the macro call). */
 export function locatedNear(n: NearMisses, at: LocateRule): NearMisses {
   const group = (g: NearGroup): NearGroup => ({ rules: g.rules.map((r) => ({ ...r, rule: locatedRule(r.rule, at) })), more: g.more });
-  return { ...n, otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources) };
+  return locatedProposal({ ...n, otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources) }, at);
+}
+
+/** A proposal's refusals named where their statements came from. */
+export function locatedProposal<P extends { refused?: Refusal[] }>(p: P, at: LocateRule): P {
+  return p.refused ? { ...p, refused: p.refused.map((r) => ({ ...r, rule: locatedRule(r.rule, at) })) } : p;
 }
 
 /** Which side of a near rule differs from the question: the permissions, the target, the source. */
@@ -155,10 +178,28 @@ export function nearLines(n: NearJson, indent: string): string[] {
     if (g.more > 0) out.push(`${indent}  and ${g.more} more`);
   };
   for (const [key, side, title] of NEAR_GROUPS) group(title, n[key], side);
-  out.push(`${indent}audit2allow proposes: ${n.allow}`);
-  const call = n.interface;
+  return [...out, ...proposalLines(n, indent)];
+}
+
+/** The proposal's lines: audit2allow's rule and a tree's interface call; or, when checkpolicy
+ *  would refuse the rule, that it is no fix and each neverallow or typebounds it breaks. */
+export function proposalLines(p: ProposalJson, indent: string): string[] {
+  if (p.refused && p.refused.length > 0) {
+    return [
+      `${indent}audit2allow's rule ${p.allow} is no fix: checkpolicy refuses the policy with it`,
+      ...p.refused.map((r) => `${indent}  ${r.file}:${r.line}${r.expansion ? ` (${r.expansion})` : ""}: ${r.text} (${r.message})`),
+    ];
+  }
+  const out = [`${indent}audit2allow proposes: ${p.allow}`];
+  const call = p.interface;
   if (call) out.push(`${indent}audit2allow -R proposes: ${call.call} (${call.file}'s ${call.name}${call.distance === undefined ? "" : ` [${call.distance}]`})`);
   return out;
+}
+
+/** The JSON form of a proposal (audit2allow's rule and its refusals) and a tree's call. */
+export function proposalJson(p: { allow: string; refused?: Refusal[] }, call?: ProposedCall): ProposalJson {
+  const refused = p.refused?.map((r): RefusalJson => ({ code: r.code, message: r.message, text: r.rule.text, file: r.rule.span.file, line: r.rule.span.line, col: r.rule.span.col, ...(r.rule.expansion ? { expansion: r.rule.expansion } : {}) }));
+  return { allow: p.allow, ...(refused ? { refused } : {}), ...(call && !refused ? { interface: call } : {}) };
 }
 
 export function nearJson(n: NearMisses, call?: ProposedCall): NearJson {
@@ -173,7 +214,7 @@ export function nearJson(n: NearMisses, call?: ProposedCall): NearJson {
     ...(r.condition !== undefined ? { condition: r.condition, enabled: r.enabled } : {}),
   });
   const group = (g: NearGroup) => ({ rules: g.rules.map(rule), more: g.more });
-  return { otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources), allow: n.allow, ...(call ? { interface: call } : {}) };
+  return { otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources), ...proposalJson(n, call) };
 }
 
 export function reasonText(r: Reason, lookup?: BoolLookup): string {

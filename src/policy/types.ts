@@ -114,6 +114,23 @@ export interface NearMisses {
   otherSources: NearGroup;
   /** The allow rule audit2allow proposes for the denial (what `xsm allow` prints for it). */
   allow: string;
+  /** Why checkpolicy would refuse the policy with that rule added: each neverallow it breaks and
+   *  typebounds it exceeds (absent when none; then the rule is no fix). */
+  refused?: Refusal[];
+}
+
+/** What would grant a denial: audit2allow's rule, and why checkpolicy would refuse it. */
+export interface Proposal {
+  allow: string;
+  refused?: Refusal[];
+}
+
+/** A compile check a proposed allow rule fails: checkpolicy's error, and the statement behind it
+ *  (the neverallow, or the child type's typebounds). */
+export interface Refusal {
+  code: "neverallow" | "bounds";
+  message: string;
+  rule: RuleRef;
 }
 
 /** The three kinds of type rule, as security_compute_sid's `specified` (AVTAB_TRANSITION, AVTAB_MEMBER, AVTAB_CHANGE). */
@@ -272,6 +289,10 @@ export interface CompiledPolicy extends PolicyNames {
    *  come closest and the allow rule audit2allow would propose; undefined when the question is
    *  invalid or a rule grants one of the permissions. At most `limit` rules of each kind. */
   nearest(scontext: string, tcontext: string, tclass: string, perms: readonly string[], limit?: number): NearMisses | undefined;
+  /** The allow rule audit2allow writes for a denial of `perms` (one rule for one source, target
+   *  and class, its permissions together), and why checkpolicy would refuse the policy with it
+   *  added (NearMisses.refused); undefined when the question is invalid. */
+  proposal(scontext: string, tcontext: string, tclass: string, perms: readonly string[]): Proposal | undefined;
   /** Xen's security_compute_av on interned contexts. */
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
   /** The default type of the `kind` rule enabled in this view for (stype, ttype, tclass), or -1:

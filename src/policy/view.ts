@@ -10,7 +10,7 @@ import { matrixJson } from "./matrix.js";
 import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
 import { explainContext } from "./context-help.js";
-import { nearMisses } from "./nearest.js";
+import { nearMisses, proposal } from "./nearest.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
 import { decider, lookupOf, type AllowedLookup, type Decider } from "./typeattr.js";
 import type {
@@ -26,6 +26,7 @@ import type {
   PolicyStats,
   InitialSid,
   NearMisses,
+  Proposal,
   RuleRef,
   SecurityContext,
   TypeRuleKindName,
@@ -326,6 +327,15 @@ class View implements CompiledPolicy {
     return decideContexts(this.state, scontext, tcontext, tclass, perm, true);
   }
   nearest(scontext: string, tcontext: string, tclass: string, perms: readonly string[], limit?: number): NearMisses | undefined {
+    const q = this.denial(scontext, tcontext, tclass, perms);
+    return q && nearMisses(this.state, q.s, q.t, q.tclass, q.mask, limit);
+  }
+  proposal(scontext: string, tcontext: string, tclass: string, perms: readonly string[]): Proposal | undefined {
+    const q = this.denial(scontext, tcontext, tclass, perms);
+    return q && proposal(this.state, q.s, q.t, q.tclass, q.mask);
+  }
+  /** A denial asked by name, as ids and a mask; undefined when a name is unknown. */
+  private denial(scontext: string, tcontext: string, tclass: string, perms: readonly string[]): { s: SecurityContext; t: SecurityContext; tclass: number; mask: number } | undefined {
     const core = this.image.tables;
     const s = parseContext(core, scontext);
     const t = parseContext(core, tcontext);
@@ -337,7 +347,7 @@ class View implements CompiledPolicy {
       if (bit === undefined) return undefined;
       mask |= bit;
     }
-    return nearMisses(this.state, s.value, t.value, cls.id, mask, limit);
+    return { s: s.value, t: t.value, tclass: cls.id, mask };
   }
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision {
     return computeAv(this.state, scontext, tcontext, tclass);

@@ -13,6 +13,7 @@ import { hasM4 } from "../tools.js";
 const dir = "test/fixtures/cli";
 const NEAR = `${dir}/nearest.conf`;
 const XF = "examples/xen-flask";
+const REFUSED = "test/fixtures/refused/refused.conf";
 const q = (s: string, t: string, cls: string, perm: string) => ["--scontext", s, "--tcontext", t, "--class", cls, "--perm", perm];
 const guest = "system_u:system_r:guest_t";
 const nic2 = "system_u:object_r:nic2_t";
@@ -27,11 +28,18 @@ const CASES: Record<string, string[]> = {
   // `self`: guest_t's own, and dom0_t's; bind has no rule anywhere
   "check-nearest-self": ["check", NEAR, ...q(guest, "system_u:system_r:dom0_t", "event", "send,bind")],
   "check-nearest-xen-flask": ["check", `${XF}/policy.conf`, ...q("system_u:system_r:domU_t", isolated, "grant", "map_read")],
+  // audit2allow's rule breaks a neverallow (checkpolicy's word: test/fixtures/refused), or the
+  // child type's typebounds: no fix, said so
+  "check-refused": ["check", `${XF}/policy.conf`, ...q("system_u:system_r:domU_t", "system_u:system_r:xen_t", "version", "xen_commandline")],
+  "check-refused-json": ["check", `${XF}/policy.conf`, ...q("system_u:system_r:domU_t", "system_u:object_r:security_t", "security", "load_policy"), "--json"],
+  "check-refused-bounds": ["check", REFUSED, ...q("system_u:system_r:guest_t.sub", "system_u:system_r:xen_t", "xen", "settime")],
 };
 
 const TREE_CASES: Record<string, string[]> = {
   "check-nearest-tree": ["check", XF, ...q(isolated, nicDev, "resource", "use_iommu")],
   "check-nearest-tree-json": ["check", XF, ...q(isolated, nicDev, "resource", "use_iommu"), "--json"],
+  // the neverallow named in its .te file; no interface call offered (it would break it too)
+  "check-refused-tree": ["check", XF, ...q("system_u:system_r:domU_t", "system_u:object_r:security_t", "security", "load_policy")],
 };
 
 function expectGolden(name: string, actual: string): void {
@@ -58,6 +66,8 @@ describe("xsm check: the rules near a denial (golden files)", () => {
       const doc = JSON.parse((await xsm("check", NEAR, ...q(guest, nic2, "resource", perm), "--json")).stdout) as { reasons: unknown[] };
       for (const r of doc.reasons) expect(validate(r) ? "" : JSON.stringify(validate.errors)).toBe("");
     }
+    const refused = JSON.parse((await xsm("check", `${XF}/policy.conf`, ...q("system_u:system_r:domU_t", "system_u:object_r:security_t", "security", "load_policy"), "--json")).stdout) as { reasons: unknown[] };
+    for (const r of refused.reasons) expect(validate(r) ? "" : JSON.stringify(validate.errors)).toBe("");
     // (not vacuous: a near rule without its permissions is refused)
     const doc = JSON.parse((await xsm("check", NEAR, ...q(guest, nic2, "resource", "plug"), "--json")).stdout) as { reasons: { nearest: { otherPerms: { rules: { perms?: string[] }[] } } }[] };
     delete doc.reasons[0]!.nearest.otherPerms.rules[0]!.perms;

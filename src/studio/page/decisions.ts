@@ -198,7 +198,25 @@ function nearList(n: NearMisses, reveal: (span: Span) => void): HTMLElement {
       ),
     ];
   });
-  return h("ul", { class: "nearest", testid: "nearest" }, ...items, h("li", { class: "near proposal", testid: "near-proposal" }, "audit2allow proposes: ", h("code", { class: "rule-text" }, n.allow)));
+  return h("ul", { class: "nearest", testid: "nearest" }, ...items, proposalItem(n, reveal));
+}
+
+/** audit2allow's rule; or, when checkpolicy would refuse the policy with it, that it is no fix and
+ *  each neverallow (typebounds) it breaks, a link to its line (the CLI's proposalLines). */
+function proposalItem(n: NearMisses, reveal: (span: Span) => void): HTMLElement {
+  if (!n.refused) return h("li", { class: "near proposal", testid: "near-proposal" }, "audit2allow proposes: ", h("code", { class: "rule-text" }, n.allow));
+  return h(
+    "li",
+    { class: "near proposal refused", testid: "near-proposal" },
+    "audit2allow's rule ",
+    h("code", { class: "rule-text" }, n.allow),
+    " is no fix: checkpolicy refuses the policy with it",
+    h(
+      "ul",
+      {},
+      n.refused.map((r) => h("li", { testid: "near-refused" }, ruleLink(r.rule.span.file, r.rule.span.line, r.rule.expansion, () => reveal(r.rule.span)), " ", h("code", { class: "rule-text" }, abbreviate(r.rule.text)), ` (${r.message})`)),
+    ),
+  );
 }
 
 export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | string)[] {
