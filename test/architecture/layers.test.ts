@@ -35,12 +35,13 @@ const LAYERS: Layer[] = [
     modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/typeclasses", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
     mayImport: ["diagnostics", "policy-syntax", "policy-symbols"],
   },
+  { name: "policy-check", modules: ["src/policy/check", "src/policy/bounds"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },
   {
     name: "policy-decisions",
     modules: ["src/policy/image", "src/policy/decide", "src/policy/context-help", "src/policy/matrix", "src/policy/transition", "src/policy/view", "src/policy/nearest"],
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables"],
+    // (policy-check: a denial's proposal is checked as the compile checks the policy, nearest.ts)
+    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-check"],
   },
-  { name: "policy-check", modules: ["src/policy/check", "src/policy/bounds"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },
   {
     name: "policy-pipeline",
     modules: ["src/policy/index"],
