@@ -4,7 +4,7 @@
 //
 // A scenario asks the same few questions again and again, so explanations are cached per question
 // until the policy or its booleans change (the simulator says when).
-import { locatedReason, reasonJson, type ReasonJson } from "../policy/reasons.js";
+import { locatedNear, locatedReason, nearJson, reasonJson, type ReasonJson } from "../policy/reasons.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { LocateRule } from "./validate.js";
 import type { Xsm } from "../xsm/index.js";
@@ -63,10 +63,16 @@ export class Explainer {
       const s = this.xsm.sidContext(c.scontext);
       const t = this.xsm.sidContext(c.tcontext);
       const explain = (perm: string) => (s && t ? policy.explainContexts(s, t, c.tclass!, perm) : policy.explain(c.scontext!, c.tcontext!, c.tclass!, perm));
+      // a denial no rule grants carries what comes close and what would grant it, as xsm check's
+      // does (on the contexts as names: a context the policy no longer parses gets none)
+      const near = (perm: string) => {
+        const n = policy.nearest(c.scontext!, c.tcontext!, c.tclass!, [perm]);
+        return n && { nearest: nearJson(at ? locatedNear(n, at) : n) };
+      };
       reasons = c.perm.split(" ").flatMap((perm) =>
         explain(perm)
           .reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit")
-          .map((r) => reasonJson(at ? locatedReason(r, at) : r, lookup))
+          .map((r) => ({ ...reasonJson(at ? locatedReason(r, at) : r, lookup), ...(r.kind === "no-rule" ? near(perm) : {}) }))
           .map((r) => (c.perm!.includes(" ") ? { ...r, text: `${perm}: ${r.text}` } : r)),
       );
       this.cache.set(key, reasons);

@@ -4,7 +4,7 @@ import type { DeviceState, PfRemovalKind, Strategy } from "../hypervisor/types.j
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import { GNTST, type GrantReport } from "../hypervisor/grant.js";
 import type { XsmCheck } from "../xsm/types.js";
-import { groupIdentical, identicalSuffix } from "../policy/reasons.js";
+import { groupIdentical, identicalSuffix, nearLines } from "../policy/reasons.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
@@ -129,7 +129,10 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
       else if ("why" in e) out.push(`${pad}why   ${e.why}`);
       else {
         out.push(`${pad}xsm   ${decision(e.check)}`);
-        for (const { item, count } of groupIdentical(e.check.reasons ?? [], (why) => why.text)) out.push(`${pad}why   ${item.text}${identicalSuffix(count)}`);
+        for (const { item, count } of groupIdentical(e.check.reasons ?? [], (why) => why.text)) {
+          out.push(`${pad}why   ${item.text}${identicalSuffix(count)}`);
+          if (item.nearest) out.push(...nearLines(item.nearest, `${pad}        `));
+        }
         if (e.check.audit !== undefined) out.push(`${pad}(XEN) ${e.check.audit}`);
       }
     }
