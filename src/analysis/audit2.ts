@@ -3,7 +3,8 @@
 // `xsm allow` can be compared with them byte for byte.
 import type { AvcLine } from "./avcline.js";
 import { byCodePoint } from "../policy/matrix.js";
-import { allowRuleText, bracedPerms, nearLines } from "../policy/reasons.js";
+import { allowRuleText, bracedPerms, locatedProposal, nearLines, proposalJson, proposalLines, togetherTitle, type ProposalJson, type RefusalJson } from "../policy/reasons.js";
+import type { AnalysisPolicy } from "./load.js";
 import { pySorted } from "./search.js";
 import { booleanDescription, type Explanation } from "./why.js";
 
@@ -58,6 +59,42 @@ export function explanationText(e: Explanation): string {
     out += `\txsm: no \`allow ${role} ${newRole};\` (role allow): ${who} from role ${role} to role ${newRole} without it\n`;
   } else if (e.cause === "allowed") out += "\txsm: allowed by this policy: the host runs another policy or other boolean values\n";
   return out ? `${out}\n` : "";
+}
+
+/** How many of a group's log lines `xsm why` names (the rest are counted). */
+const TOGETHER_LINES = 5;
+
+/** Several denials of one source, target and class no rule grants, in a log `xsm why` explains:
+ *  audit2allow writes one rule for them (its AccessVector merges their permissions). */
+export class Together {
+  private readonly groups = new Map<string, { lines: number[]; count: number; scontext: string; tcontext: string; tclass: string; perms: Set<string> }>();
+
+  add(avc: AvcLine, e: Explanation): void {
+    if (!avc.denied || e.cause !== "te-rule") return;
+    const key = `${avc.scontext.split(":")[2]}\u0000${avc.tcontext.split(":")[2]}\u0000${avc.tclass}`;
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = { lines: [], count: 0, scontext: avc.scontext, tcontext: avc.tcontext, tclass: avc.tclass, perms: new Set() }));
+    // (a log may repeat one denial a million times: the first few lines named, the rest counted)
+    if (g.lines.length < TOGETHER_LINES) g.lines.push(avc.line);
+    g.count++;
+    for (const p of avc.perms) g.perms.add(p);
+  }
+
+  /** After the log: each group of more than one line, its rule checked as checkpolicy checks it
+   *  (CompiledPolicy.proposal), in the order of their first lines. */
+  text(ap: AnalysisPolicy): string {
+    let out = "";
+    for (const g of this.groups.values()) {
+      if (g.count < 2) continue;
+      const p = ap.policy.proposal(g.scontext, g.tcontext, g.tclass, [...g.perms]);
+      if (!p) continue;
+      const type = (ctx: string) => ctx.split(":")[2]!;
+      const more = g.count > g.lines.length ? ` and ${g.count - g.lines.length} more` : "";
+      out += `xsm: log lines ${g.lines.join(", ")}${more}: ${type(g.scontext)} -> ${type(g.tcontext)} ${g.tclass} ${togetherTitle([...g.perms])}\n`;
+      out += proposalLines(proposalJson(ap.locate ? locatedProposal(p, ap.locate) : p), "xsm:   ").map((l) => `${l}\n`).join("");
+    }
+    return out;
+  }
 }
 
 interface AccessVector {
@@ -162,10 +199,23 @@ export class AllowSet {
     return flat.sort((a, b) => byCodePoint(a.source, b.source) || byCodePoint(shown(a), shown(b)) || byCodePoint(a.tclass, b.tclass));
   }
 
-  /** The rules as data, in audit2allow's order. */
-  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[]; undecided?: Undecided[]; grantedAbove?: string[] }[] {
+  /** Each rule checkpolicy would refuse the policy with (CompiledPolicy.proposal: a neverallow it
+   *  breaks, a typebounds it exceeds), by its text, its statements located as the analysis is. */
+  refused(ap: AnalysisPolicy): Map<string, ProposalJson> {
+    const out = new Map<string, ProposalJson>();
+    for (const av of this.sorted()) {
+      const p = ap.policy.proposal(av.explanation.scontext!, av.explanation.tcontext!, av.tclass, [...av.perms]);
+      if (p?.refused) out.set(allowRuleText(av.source, av.target, av.tclass, av.perms), proposalJson(ap.locate ? locatedProposal(p, ap.locate) : p));
+    }
+    return out;
+  }
+
+  /** The rules as data, in audit2allow's order; `refused` (AllowSet.refused) adds why
+   *  checkpolicy would refuse one. */
+  rules(grants?: GrantsOf, refused?: Map<string, ProposalJson>): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; refused?: RefusalJson[]; interfaces?: Grant[]; undecided?: Undecided[]; grantedAbove?: string[] }[] {
     return this.sorted().map((av) => {
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
+      const no = refused?.get(allowRuleText(av.source, av.target, av.tclass, av.perms))?.refused;
       return {
         source: av.source,
         target: shown(av),
@@ -173,6 +223,7 @@ export class AllowSet {
         perms: pySorted(av.perms),
         cause: av.cause,
         ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
+        ...(no ? { refused: no } : {}),
         ...(found ? { interfaces: found.grants } : {}),
         ...(found && found.undecided.length > 0 ? { undecided: found.undecided } : {}),
         ...(found?.above ? { grantedAbove: found.above } : {}),

@@ -5,9 +5,11 @@
 // carries the reasons of the decision it got; every decision records the allow rules that granted
 // it, which is what coverage.ts counts.
 import type { AvTab } from "../policy/avtab.js";
-import { PolicyTables } from "../policy/image.js";
+import { boolState, PolicyTables, type BoolState } from "../policy/image.js";
+import { nearMisses, proposal } from "../policy/nearest.js";
+import { locatedNear, locatedProposal } from "../policy/reasons.js";
 import { byCodePoint } from "../policy/matrix.js";
-import type { CompiledPolicy, Reason } from "../policy/types.js";
+import type { CompiledPolicy, NearMisses, Proposal, Reason, SecurityContext } from "../policy/types.js";
 import type { AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { sortedHas } from "../policy/typeset.js";
@@ -45,6 +47,16 @@ export interface PermOutcome {
   allowed: boolean;
   /** Why: the granting rules, the rules a boolean keeps off, a failed constraint. */
   reasons: Reason[];
+  /** A permission expected allowed that no rule grants: what comes close and what would grant it
+   *  (CompiledPolicy.nearest's, named where a tree wrote them). */
+  near?: NearMisses;
+}
+
+/** Several permissions of a test expected allowed that no rule grants, proposed together:
+ *  audit2allow's one rule for the source, target and class, checked as checkpolicy checks it. */
+export interface TogetherOutcome {
+  perms: string[];
+  proposal: Proposal;
 }
 
 export interface TestOutcome {
@@ -60,6 +72,8 @@ export interface TestOutcome {
   booleans: Record<string, boolean>;
   /** "types" decides on TE rules only; "contexts" on the whole decision. */
   mode: "types" | "contexts";
+  /** Failing permissions no rule grants, when there are several: one proposal for them. */
+  together?: TogetherOutcome;
   perms: PermOutcome[];
 }
 
@@ -131,10 +145,18 @@ function typeProblem(ap: AnalysisPolicy, name: string): string | undefined {
   return `unknown type '${name}'${didYouMean(name, sym.typeIds.keys())}`;
 }
 
+/** The tables under one assignment of booleans, as the tests decide on them. */
+interface TestState {
+  table: AvTab;
+  conds: Uint8Array;
+  view: CompiledPolicy;
+  bools: BoolState;
+}
+
 /** Decides a checked file's tests (testProblems found nothing). */
 export class TestRunner {
   private readonly core: PolicyTables;
-  private readonly states = new Map<string, { table: AvTab; conds: Uint8Array; view: CompiledPolicy }>();
+  private readonly states = new Map<string, TestState>();
 
   constructor(readonly ap: AnalysisPolicy) {
     this.core = new PolicyTables(ap.sym, ap.ex, ap.text);
@@ -144,7 +166,7 @@ export class TestRunner {
     return file.tests.map((t, i) => this.runOne(t, `/tests/${i}`, { ...file.booleans, ...t.booleans }));
   }
 
-  private state(booleans: Record<string, boolean>): { table: AvTab; conds: Uint8Array; view: CompiledPolicy } {
+  private state(booleans: Record<string, boolean>): TestState {
     const key = Object.entries(booleans)
       .sort(([a], [b]) => byCodePoint(a, b))
       .map(([k, v]) => `${k}=${v ? 1 : 0}`)
@@ -156,7 +178,7 @@ export class TestRunner {
       const values = Uint8Array.from(this.core.defaults);
       for (const [name, v] of Object.entries(booleans)) values[this.ap.sym.boolIds.get(name)!] = v ? 1 : 0;
       const { table, conds } = this.core.tableFor(values);
-      s = { table, conds, view: this.ap.policy.withBooleans(booleans) };
+      s = { table, conds, view: this.ap.policy.withBooleans(booleans), bools: boolState(this.core, values) };
       this.states.set(key, s);
     }
     return s;
@@ -169,7 +191,35 @@ export class TestRunner {
     const access = `${subject} ${t.class} { ${perms(t).join(" ")} }`;
     const outcomes = perms(t).map((perm) => (mode === "types" ? this.teDecision(st, t.source!, t.target!, t.class, perm) : this.fullDecision(st.view, t.scontext!, t.tcontext!, t.class, perm)));
     const passed = outcomes.every((o) => o.allowed === (t.expect === "allowed"));
-    return { path, name: t.name ?? access, passed, expect: t.expect, access, booleans, mode, perms: outcomes };
+    const out: TestOutcome = { path, name: t.name ?? access, passed, expect: t.expect, access, booleans, mode, perms: outcomes };
+    return t.expect === "allowed" && !passed ? this.withNear(out, st, t) : out;
+  }
+
+  /** A failed test's permissions no rule grants, with what comes close and what would grant them
+   *  (several proposed together, as audit2allow writes one rule for them). */
+  private withNear(o: TestOutcome, st: TestState, t: PolicyTestCase): TestOutcome {
+    const sym = this.ap.sym;
+    const ctx = (side: "source" | "target", context?: string): SecurityContext | undefined => {
+      // a types test's side is its type alone (nearMisses reads only the type)
+      if (o.mode === "types") return { user: 0, role: 0, type: this.ap.policy.typeId(t[side]!) };
+      const type = this.ap.policy.typeId(context!.split(":")[2] ?? "");
+      return type < 0 ? undefined : { user: 0, role: 0, type };
+    };
+    const s = ctx("source", t.scontext);
+    const tt = ctx("target", t.tcontext);
+    const c = sym.classIds.get(t.class)!;
+    if (!s || !tt) return o;
+    const bit = (perm: string) => sym.classes[c]!.permMask.get(perm)!;
+    const at = this.ap.locate;
+    const perms = o.perms.map((p) => {
+      if (p.allowed || !p.reasons.some((r) => r.kind === "no-rule")) return p;
+      const near = nearMisses(st.bools, s, tt, c, bit(p.perm));
+      return near ? { ...p, near: at ? locatedNear(near, at) : near } : p;
+    });
+    const missing = perms.filter((p) => p.near && !p.reasons.some((r) => r.kind === "disabled-by-bool")).map((p) => p.perm);
+    if (missing.length < 2) return { ...o, perms };
+    const p = proposal(st.bools, s, tt, c, missing.reduce((m, perm) => m | bit(perm), 0));
+    return { ...o, perms, together: { perms: missing, proposal: at ? locatedProposal(p, at) : p } };
   }
 
   /** The avtab's answer for (source, target, class) and the source rules behind it. */

@@ -1,7 +1,7 @@
 // What `xsm test` prints: each failure with the decision's reasons, a summary line, coverage; the
 // same results as one JSON document (--json) and as JUnit XML (--junit, the format CI systems read:
 // a testsuite per file, a testcase per test, a failure element with the explanation).
-import { reasonJson, reasonText, type ReasonJson } from "../policy/reasons.js";
+import { nearJson, nearLines, proposalJson, proposalLines, reasonJson, reasonText, togetherTitle, type ReasonJson } from "../policy/reasons.js";
 import type { PolicyCoverage } from "./coverage.js";
 import { locationText } from "./load.js";
 import type { TestOutcome } from "./policytest.js";
@@ -45,15 +45,21 @@ export function policyCase(o: TestOutcome): CaseResult {
     for (const p of o.perms) {
       if (p.allowed === (o.expect === "allowed")) continue;
       failure.push(`  ${p.perm}: ${p.allowed ? "allowed" : "denied"}${o.mode === "types" ? " (TE rules)" : ""}`);
-      for (const r of p.reasons) failure.push(`    ${reasonText(r)}`);
+      for (const r of p.reasons) {
+        failure.push(`    ${reasonText(r)}`);
+        // (its own proposal unless it is made with the others', after them)
+        if (r.kind === "no-rule" && p.near) failure.push(...nearLines(nearJson(p.near), "      ", !o.together?.perms.includes(p.perm)));
+      }
     }
+    if (o.together) failure.push(`  ${togetherTitle(o.together.perms)}`, ...proposalLines(proposalJson(o.together.proposal), "    "));
   }
   const detail = {
     expect: o.expect,
     access: o.access,
     mode: o.mode,
     booleans: o.booleans,
-    perms: o.perms.map((p) => ({ perm: p.perm, allowed: p.allowed, reasons: p.reasons.map((r): ReasonJson => reasonJson(r)) })),
+    perms: o.perms.map((p) => ({ perm: p.perm, allowed: p.allowed, reasons: p.reasons.map((r): ReasonJson => ({ ...reasonJson(r), ...(r.kind === "no-rule" && p.near ? { nearest: nearJson(p.near) } : {}) })) })),
+    ...(o.together ? { proposal: { perms: o.together.perms, ...proposalJson(o.together.proposal) } } : {}),
   };
   return { path: o.path, name: o.name, passed: o.passed, failure, detail };
 }

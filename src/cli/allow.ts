@@ -60,7 +60,13 @@ export function registerAllow(program: Command, cli: CliContext): void {
       checkLogHasAvc(logPath, summary);
       // (the tree's m4 run and compiled policy, as the analysis read them: no second run of either)
       const grants = o.interfaces && expanded ? await interfaceGrants(cli, expanded, ap.policy, o.mls, o.permMap, set.missing()) : undefined;
-      cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants), null, 2)}\n` : set.render(o.module, grants));
+      // audit2allow's text stays its own; a rule checkpolicy would refuse is said beside it
+      const refused = set.refused(ap);
+      cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants, refused), null, 2)}\n` : set.render(o.module, grants));
+      if (!o.json) {
+        const { proposalLines } = await import("../policy/reasons.js");
+        for (const p of refused.values()) cli.io.stderr.write(proposalLines(p, "xsm: ").map((l) => `${l}\n`).join(""));
+      }
       finish(cli, logPath, summary, invalid);
     });
 }

@@ -7,8 +7,8 @@
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
 import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { groupIdentical, identicalSuffix, locatedNear, locatedReason, nearJson, nearLines, reasonJson, reasonText, type BoolLookup, type LocateRule, type ProposedCall } from "../policy/reasons.js";
-import type { CompiledPolicy, Decision, NearMisses } from "../policy/types.js";
+import { groupIdentical, identicalSuffix, locatedNear, locatedProposal, locatedReason, nearJson, nearLines, proposalJson, proposalLines, reasonJson, reasonText, togetherTitle, type BoolLookup, type LocateRule, type ProposedCall } from "../policy/reasons.js";
+import type { CompiledPolicy, Decision, NearMisses, Proposal } from "../policy/types.js";
 import type { ExpandedTree } from "../build/expand.js";
 import { loadPolicy, type LoadedPolicy } from "./compile.js";
 import { isDirectory, policyInputOptions, readPolicyArgument, refuseTreeOptions } from "./analysis-input.js";
@@ -147,6 +147,16 @@ export interface NearInfo {
   call?: ProposedCall;
 }
 
+/** Several permissions of one question that no rule grants, proposed together: audit2allow's one
+ *  rule for the source, target and class (its AccessVector merges them), checked as checkpolicy
+ *  checks it, and a tree's call that grants them all. Each permission's near rules come without
+ *  a proposal of their own then. */
+export interface Together {
+  perms: string[];
+  proposal: Proposal;
+  call?: ProposedCall;
+}
+
 /**
  * Human form: the verdict, the access asked about, then one line per reason, identical ones once
  * with a count (groupIdentical); under "no allow rule grants it", the rules near it (nearLines).
@@ -158,11 +168,11 @@ export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup, nea
 
 const verdictOf = (d: { allowed: boolean; audited: boolean }) => `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
 
-function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string, near?: NearInfo): string[] {
+function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string, near?: NearInfo, proposal = true): string[] {
   const grouped = groupIdentical(d.reasons, (r) => reasonText(r, lookup));
   return grouped.flatMap(({ item, count }) => [
     `${indent}${reasonText(item, lookup)}${identicalSuffix(count)}`,
-    ...(item.kind === "no-rule" && near ? nearLines(nearJson(near.near, near.call), `${indent}  `) : []),
+    ...(item.kind === "no-rule" && near ? nearLines(nearJson(near.near, near.call), `${indent}  `, proposal) : []),
   ]);
 }
 
@@ -171,10 +181,11 @@ function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string
  * access is allowed only if every one is, audited if any is; each permission then gets its own
  * verdict and reasons.
  */
-export function describeDecisions(q: Omit<Query, "perm">, perms: string[], ds: Decision[], lookup?: BoolLookup, near: (NearInfo | undefined)[] = []): string {
+export function describeDecisions(q: Omit<Query, "perm">, perms: string[], ds: Decision[], lookup?: BoolLookup, near: (NearInfo | undefined)[] = [], together?: Together): string {
   const all = combine(ds);
   const lines = [verdictOf(all), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${perms.join(" ")} }`];
-  ds.forEach((d, i) => lines.push(`  ${perms[i]}: ${verdictOf(d)}`, ...reasonLines(d, lookup, "    ", near[i])));
+  ds.forEach((d, i) => lines.push(`  ${perms[i]}: ${verdictOf(d)}`, ...reasonLines(d, lookup, "    ", near[i], !together?.perms.includes(perms[i]!))));
+  if (together) lines.push(`  ${togetherTitle(together.perms)}`, ...proposalLines(proposalJson(together.proposal, together.call), "    "));
   return `${lines.join("\n")}\n`;
 }
 
@@ -184,7 +195,7 @@ function combine(ds: Decision[]): { allowed: boolean; audited: boolean } {
 
 /** `check --json` for one question: oracle-decide's fields plus the reasons (and, for several
  *  permissions, each one's answer under `perms`). */
-function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup, near: (NearInfo | undefined)[]): string {
+function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup, near: (NearInfo | undefined)[], together?: Together): string {
   const one = (d: Decision, n: NearInfo | undefined) => ({
     allowed: d.allowed,
     audited: d.audited,
@@ -193,32 +204,49 @@ function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup, near
   });
   if (ds.length === 1) return asciiJson(one(ds[0]!, near[0]));
   const error = ds.find((d) => d.error !== undefined)?.error;
-  return asciiJson({ ...combine(ds), ...(error !== undefined ? { error } : {}), perms: Object.fromEntries(perms.map((p, i) => [p, one(ds[i]!, near[i])])) });
+  const proposal = together ? { proposal: { perms: together.perms, ...proposalJson(together.proposal, together.call) } } : {};
+  return asciiJson({ ...combine(ds), ...(error !== undefined ? { error } : {}), perms: Object.fromEntries(perms.map((p, i) => [p, one(ds[i]!, near[i])])), ...proposal });
 }
 
 /** Each no-rule denial's near rules, named where the tree wrote them, and on a policy tree the
  *  interface call `xsm allow -R` would propose for it (when no rule in a branch that is off would
- *  grant it: audit2allow then proposes the boolean, and -R no interface). */
-async function nearInfo(cli: CliContext, policy: CompiledPolicy, q: Omit<Query, "perm">, perms: string[], ds: Decision[], loaded: { locate?: LocateRule; expanded?: ExpandedTree }, mls: boolean | undefined): Promise<(NearInfo | undefined)[]> {
+ *  grant it: audit2allow then proposes the boolean, and -R no interface). Several such permissions
+ *  (none of them a boolean's) are proposed together, one rule and one call, as audit2allow does
+ *  for a log with their denials. */
+async function nearInfo(cli: CliContext, policy: CompiledPolicy, q: Omit<Query, "perm">, perms: string[], ds: Decision[], loaded: { locate?: LocateRule; expanded?: ExpandedTree }, mls: boolean | undefined): Promise<{ each: (NearInfo | undefined)[]; together?: Together }> {
   const near = ds.map((d, i) => {
     if (!d.reasons.some((r) => r.kind === "no-rule")) return undefined;
     const n = policy.nearest(q.scontext, q.tcontext, q.tclass, [perms[i]!]);
     return n && (loaded.locate ? locatedNear(n, loaded.locate) : n);
   });
-  if (!loaded.expanded) return near.map((n) => n && { near: n });
-  // (a rule checkpolicy refuses is no fix, and neither is a call that writes it)
-  const asked = near.map((n, i) => (n && !n.refused && !ds[i]!.reasons.some((r) => r.kind === "disabled-by-bool") ? i : -1)).filter((i) => i >= 0);
+  const te = near.map((n, i) => (n && !ds[i]!.reasons.some((r) => r.kind === "disabled-by-bool") ? i : -1)).filter((i) => i >= 0);
+  let together: Together | undefined;
+  if (te.length >= 2) {
+    const both = te.map((i) => perms[i]!);
+    const p = policy.proposal(q.scontext, q.tcontext, q.tclass, both)!;
+    together = { perms: both, proposal: loaded.locate ? locatedProposal(p, loaded.locate) : p };
+  }
+  if (!loaded.expanded) return { each: near.map((n) => n && { near: n }), ...(together ? { together } : {}) };
   const { interfaceGrants } = await import("./allow.js");
   const type = (ctx: string) => ctx.split(":")[2]!;
-  const missing = asked.map((i) => ({ source: type(q.scontext), target: type(q.tcontext), tclass: q.tclass, perms: [perms[i]!] }));
-  // one query at a time: each permission's call is proposed for it alone, as for a log of one denial
-  const calls = new Map<number, ProposedCall>();
-  for (const [k, i] of asked.entries()) {
-    const found = (await interfaceGrants(cli, loaded.expanded, policy, mls, undefined, [missing[k]!]))(missing[k]!);
+  const callFor = async (asked: string[]): Promise<ProposedCall | undefined> => {
+    const missing = { source: type(q.scontext), target: type(q.tcontext), tclass: q.tclass, perms: asked };
+    const found = (await interfaceGrants(cli, loaded.expanded!, policy, mls, undefined, [missing]))(missing);
     const best = found?.grants.find((g) => g.clash === undefined);
-    if (best) calls.set(i, { call: best.call, name: best.name, file: best.file, ...(best.distance !== undefined ? { distance: best.distance } : {}) });
+    return best && { call: best.call, name: best.name, file: best.file, ...(best.distance !== undefined ? { distance: best.distance } : {}) };
+  };
+  // (a rule checkpolicy refuses is no fix, and neither is a call that writes it)
+  const calls = new Map<number, ProposedCall>();
+  if (together) {
+    const call = together.proposal.refused ? undefined : await callFor(together.perms);
+    if (call) together.call = call;
+  } else {
+    for (const i of te) {
+      const call = near[i]!.refused ? undefined : await callFor([perms[i]!]);
+      if (call) calls.set(i, call);
+    }
   }
-  return near.map((n, i) => n && { near: n, ...(calls.has(i) ? { call: calls.get(i)! } : {}) });
+  return { each: near.map((n, i) => n && { near: n, ...(calls.has(i) ? { call: calls.get(i)! } : {}) }), ...(together ? { together } : {}) };
 }
 
 function singleQuery(cmd: Command, opts: CheckOptions): Omit<Query, "perm"> & { perms: string[] } {
@@ -244,12 +272,12 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (query) {
     const lookup: BoolLookup = (name) => policy.getBoolean(name);
     const ds = query.perms.map((perm) => locatedDecision(policy.explain(query.scontext, query.tcontext, query.tclass, perm), loaded.locate));
-    const near = await nearInfo(cli, policy, query, query.perms, ds, loaded, opts.mls);
-    if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup, near)}\n`);
+    const { each: near, together } = await nearInfo(cli, policy, query, query.perms, ds, loaded, opts.mls);
+    if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup, near, together)}\n`);
     const failed = ds.findIndex((d) => d.error !== undefined);
     if (failed >= 0) throw new CliError(queryProblem(policy, query, query.perms[failed]!, ds[failed]!.error!));
     if (!opts.json) {
-      const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup, near[0]) : describeDecisions(query, query.perms, ds, lookup, near);
+      const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup, near[0]) : describeDecisions(query, query.perms, ds, lookup, near, together);
       cli.io.stdout.write(text);
     }
     return;

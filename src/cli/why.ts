@@ -48,8 +48,9 @@ export function registerWhy(program: Command, cli: CliContext): void {
       if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
       const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
-      const { audit2whyText, explanationText } = await import("../analysis/audit2.js");
+      const { audit2whyText, explanationText, Together } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);
+      const together = new Together();
       const name = displayName(logPath);
       let invalid = 0;
       const onAvc = (avc: AvcLine) => {
@@ -64,12 +65,16 @@ export function registerWhy(program: Command, cli: CliContext): void {
           return;
         }
         cli.io.stdout.write(audit2whyText(avc, e) + (o.plain ? "" : explanationText(e)));
+        together.add(avc, e);
       };
       const onMalformed = (line: number, column: number, message: string) => {
         if (o.json) cli.io.stdout.write(`${JSON.stringify({ line, column, cause: "invalid", message })}\n`);
         else cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`);
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, onMalformed);
+      // (a denial's own proposal is its permissions'; audit2allow writes one rule for the lines
+      // of one source, target and class, said once the log is read)
+      if (!o.json && !o.plain) cli.io.stdout.write(together.text(ap));
       finish(cli, logPath, summary, invalid);
     });
 }

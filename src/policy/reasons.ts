@@ -168,8 +168,9 @@ export function nearNote(r: Pick<NearRule, "perms" | "types" | "condition" | "en
 }
 
 /** The lines under "no allow rule grants it": the nearest rules of each kind (the rest counted),
- *  then the allow rule audit2allow proposes and a tree's interface call. `indent` prefixes each. */
-export function nearLines(n: NearJson, indent: string): string[] {
+ *  then (unless `proposal` is false) the allow rule audit2allow proposes and a tree's interface
+ *  call. `indent` prefixes each. */
+export function nearLines(n: NearJson, indent: string, proposal = true): string[] {
   const out: string[] = [];
   const group = (title: string, g: NearJson["otherPerms"], side: NearSide) => {
     if (g.rules.length === 0) return;
@@ -178,7 +179,8 @@ export function nearLines(n: NearJson, indent: string): string[] {
     if (g.more > 0) out.push(`${indent}  and ${g.more} more`);
   };
   for (const [key, side, title] of NEAR_GROUPS) group(title, n[key], side);
-  return [...out, ...proposalLines(n, indent)];
+  // (without the proposal where it is made for several permissions together, after them)
+  return proposal ? [...out, ...proposalLines(n, indent)] : out;
 }
 
 /** The proposal's lines: audit2allow's rule and a tree's interface call; or, when checkpolicy
@@ -195,6 +197,10 @@ export function proposalLines(p: ProposalJson, indent: string): string[] {
   if (call) out.push(`${indent}audit2allow -R proposes: ${call.call} (${call.file}'s ${call.name}${call.distance === undefined ? "" : ` [${call.distance}]`})`);
   return out;
 }
+
+/** The title over a proposal made for several permissions together (audit2allow's AccessVector
+ *  merges the permissions of one source, target and class into one rule). */
+export const togetherTitle = (perms: readonly string[]): string => `${perms.join(", ")} together (one rule for this source, target and class, as audit2allow writes it):`;
 
 /** The JSON form of a proposal (audit2allow's rule and its refusals) and a tree's call. */
 export function proposalJson(p: { allow: string; refused?: Refusal[] }, call?: ProposedCall): ProposalJson {
