@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
-import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { duplicateKeyMessage, findDuplicateKeys, findJsonSyntaxError } from "../io/json-syntax.js";
 import { jsonTooDeep } from "../io/json.js";
 import { parseConfig, type LintConfig } from "../lint/index.js";
 
@@ -38,6 +38,9 @@ export function readLintConfig(path: string, text: string): { config: LintConfig
     const why = `nested deeper than ${MAX_JSON_DEPTH} levels; a lint config is a few levels deep`;
     return { problem: `${path}: ${deep}: ${why}` };
   }
+  // (as xsm lint refuses it: the first of them, the one an editor shows)
+  const twice = findDuplicateKeys(body)[0];
+  if (twice !== undefined) return { problem: `${path}:${twice.line}:${twice.col}: ${twice.path}: ${duplicateKeyMessage(twice)}` };
   try {
     return { config: parseConfig(doc, path) };
   } catch (err) {
