@@ -1,24 +1,14 @@
-// `xsm lint` in the editor: after a compile that succeeds, the same checks, folds, suppression
-// comments and config as `xsm lint` (src/cli/lint.ts) over the same text, run in the analysis
-// worker with the rest of the analysis (job.ts), never on the server's thread.
+// `xsm lint` in the editor: its config file, read as `xsm lint` reads it, and the quick fixes of
+// its findings. The findings themselves are `xsm lint`'s (src/lint: confFindings, treeFindings),
+// made in the analysis worker with the rest of the analysis (analysis.ts), never on the server's
+// thread.
 import { dirname, join } from "node:path";
-import { modulesConfReading, type ExpandedTree } from "../build/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
-import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { duplicateKeyMessage, findDuplicateKeys, findJsonSyntaxError } from "../io/json-syntax.js";
 import { jsonTooDeep } from "../io/json.js";
-import {
-  applyUserSay,
-  fileLines,
-  locateFolded,
-  modulesConfFindings,
-  parseConfig,
-  physicalLines,
-  treeCallRepeats,
-  type LintConfig,
-  type LintResult,
-} from "../lint/index.js";
+import { parseConfig, type LintConfig } from "../lint/index.js";
 
 /** As deep as `xsm lint` reads a config (src/cli/io.ts MAX_JSON_DEPTH). */
 const MAX_JSON_DEPTH = 64;
@@ -48,28 +38,14 @@ export function readLintConfig(path: string, text: string): { config: LintConfig
     const why = `nested deeper than ${MAX_JSON_DEPTH} levels; a lint config is a few levels deep`;
     return { problem: `${path}: ${deep}: ${why}` };
   }
+  // (as xsm lint refuses it: the first of them, the one an editor shows)
+  const twice = findDuplicateKeys(body)[0];
+  if (twice !== undefined) return { problem: `${path}:${twice.line}:${twice.col}: ${twice.path}: ${duplicateKeyMessage(twice)}` };
   try {
     return { config: parseConfig(doc, path) };
   } catch (err) {
     return { problem: (err as Error).message };
   }
-}
-
-/** A policy.conf's findings, as `xsm lint FILE` gives them. */
-export function confFindings(raw: LintResult, text: string, file: string, config: LintConfig): Diagnostic[] {
-  return applyUserSay(raw.diagnostics, physicalLines(text), (f) => (f === file ? text : undefined), config);
-}
-
-/** A tree's findings in its files, as `xsm lint DIR` gives them (before it names the files from
- *  where it ran). */
-export function treeFindings(raw: LintResult, expanded: ExpandedTree, config: LintConfig): Diagnostic[] {
-  const { locator, sources, macros, conf } = expanded;
-  // modules.conf as the tree's Makefile reads it, first, as `xsm lint DIR` says it
-  const reading = modulesConfReading(expanded.tree);
-  const switches = modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
-  const calls = raw.rules && treeCallRepeats(raw.rules, locator, sources, macros);
-  const located = locateFolded(raw.diagnostics, conf, (d) => locator.diagnostic(d), calls);
-  return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
 }
 
 /** A quick fix that is certain (onCodeAction offers it while the text is still `expect` there):
