@@ -399,6 +399,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const steps: StepResult[] = [];
 
   const last = Math.min(opts.until ?? s.steps.length, s.steps.length);
+  const reserved = (s.rmrrs?.length ?? 0) + (s.ivmds?.length ?? 0) > 0;
   s.steps.slice(0, last).forEach((step, i) => {
     const sbdf = "sbdf" in step ? sbdfs.text(step.sbdf) : null;
     const result = newStepResult(step, i, sbdf);
@@ -407,6 +408,9 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
     const ioBefore = trackPartial && touchesResources(step) ? ioFingerprint(io, world, step) : undefined;
+    // a failed assignment that leaves identity maps changed (4.19.0's untracked pages, an unwind
+    // that drops another device's hold) is a partial state too
+    const rdmBefore = trackPartial && reserved && (step.op === "assign_device" || step.op === "pci_attach") ? identityFingerprint(registry, world) : undefined;
     result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, xen, result, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
@@ -414,6 +418,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     current = undefined;
     const failed = result.rc !== 0 || (result.gntst !== undefined && result.gntst !== "GNTST_okay");
     if (ioBefore !== undefined && failed && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
+    if (rdmBefore !== undefined && failed && identityFingerprint(registry, world) !== rdmBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -876,6 +881,11 @@ function withIdentityMaps(d: DomainState, registry: PciRegistry): DomainState {
     return out;
   });
   return { ...d, ...(maps.length ? { identityMaps: maps } : {}), ...(untracked.length ? { untrackedIdentityPages: untracked } : {}) };
+}
+
+/** Every domain's identity maps and 1:1 pages, for telling whether a failed step changed them. */
+function identityFingerprint(registry: PciRegistry, world: World): string {
+  return JSON.stringify(world.liveDomains().map((d) => [d.domid, registry.identityMaps(d.domid), registry.identityPages(d.domid)]));
 }
 
 /** A domain's identity maps in the trace's words, by name (a dying domain's too). */

@@ -44,6 +44,7 @@ describe("examples/svp/rmrr-assignment.json", () => {
     const guest = old.state.domains.find((d) => d.name === "gvp1-guest")!;
     expect([old.steps[3]!.rc, guest.identityMaps, guest.untrackedIdentityPages]).toEqual(["-EBUSY", undefined, [{ start: 0xa0, end: 0xff }]]);
     expect(old.steps[3]!.log).not.toContain("non-identity map d2:100 not cleared (mapped to 240100)");
+    expect([old.steps[3]!.partial, runAs(read(), { until: 4 }).steps[3]!.partial]).toEqual([true, false]);
     const now = runAs(read(), { until: 4 });
     expect(now.state.domains.find((d) => d.name === "gvp1-guest")!.untrackedIdentityPages).toBeUndefined();
     expect(now.steps[3]!.log).toContain("non-identity map d2:100 not cleared (mapped to 240100)");
