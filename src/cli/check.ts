@@ -14,7 +14,7 @@ import { loadPolicy, type LoadedPolicy } from "./compile.js";
 import { isDirectory, policyInputOptions, readPolicyArgument, refuseTreeOptions } from "./analysis-input.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { parseFormat } from "./format-option.js";
-import { CliError, STDIN, readJsonFile } from "./io.js";
+import { CliError, STDIN, displayName, readJsonFile } from "./io.js";
 import { nameSet } from "./lists.js";
 import { keyedValue } from "./repeats.js";
 import type { CliContext } from "./context.js";
@@ -236,7 +236,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
-  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
+  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "query list"), displayName(opts.queries!));
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
@@ -298,7 +298,7 @@ export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, per
 /** --format json|sarif: the policy's diagnostics as one document; json adds each answer
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
-  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
+  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "query list"), displayName(opts.queries!));
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));

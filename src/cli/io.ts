@@ -130,17 +130,19 @@ export const MAX_JSON_DEPTH = 64;
  *  column and JSON path), unless `repeatedKeys` is "keep" (a caller that reports them itself). */
 export function readJsonFile(path: string, what: string, options: { repeatedKeys?: "refuse" | "keep" } = {}): unknown {
   const text = readTextFile(path, what).replace(/^\uFEFF/, "");
+  // (`-` is standard input, named <stdin> as every message of the CLI names it)
+  const name = displayName(path);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
     // V8 names a position for some mistakes only: locate it as the scenario reader does
     const at = findJsonSyntaxError(text);
-    throw new CliError(at ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}` : `${path}: invalid JSON: ${(err as Error).message}`);
+    throw new CliError(at ? `${name}:${at.line}:${at.col}: invalid JSON: ${at.message}` : `${name}: invalid JSON: ${(err as Error).message}`);
   }
   const deep = tooDeep(doc, what);
-  if (deep !== undefined) throw new CliError(`${path}: ${deep}`);
-  const twice = options.repeatedKeys === "keep" ? [] : duplicateKeys(text, path);
+  if (deep !== undefined) throw new CliError(`${name}: ${deep}`);
+  const twice = options.repeatedKeys === "keep" ? [] : duplicateKeys(text, name);
   if (twice.length === 1) throw new CliError(twice[0]!);
   if (twice.length > 1) throw new CliError(twice.map((line) => `xsm: error: ${escapeUnshowable(line)}\n`).join(""), 1, true);
   return doc;

@@ -33,11 +33,22 @@ function problem(err: NodeJS.ErrnoException): string {
   }
 }
 
+let closedPipe = false;
+
+/** Whether a write of standard output has failed for a closed pipe (EPIPE) in this process: what a
+ *  server prints once, its address, reached no one (xsm studio then does not serve). */
+export function stdoutClosed(): boolean {
+  return closedPipe;
+}
+
 /** For a failed write of standard output: returns for a closed pipe (EPIPE; the caller drops
  *  what it writes from then on: process.stdout does so itself once it has failed), else ends the
  *  process; `stderr` writes at once (the process exits right after). */
 export function stdoutFailed(err: NodeJS.ErrnoException, stderr: { write(text: string): unknown }): void {
-  if (err.code === "EPIPE") return;
+  if (err.code === "EPIPE") {
+    closedPipe = true;
+    return;
+  }
   removeStaged();
   stderr.write(`xsm: error: cannot write standard output: ${problem(err)}\n`);
   process.exit(1);

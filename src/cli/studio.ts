@@ -10,7 +10,8 @@ import { CliError, UsageError } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
-import { writeProblem } from "./output.js";
+import { stdoutSettled, writeProblem } from "./output.js";
+import { stdoutClosed } from "./stdout.js";
 
 interface StudioOptions extends ScenarioTreeOptions {
   port?: string;
@@ -80,6 +81,17 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
     throw new CliError(code === "EADDRINUSE" ? `port ${port} is in use; pick another with --port, or leave it out for a free one` : `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
   }
   cli.io.stdout.write(`xsm studio: ${server.url}  (${names}; Ctrl-C stops it)\n`);
+  // Standard output already closed (`xsm studio | true`, a reader gone before the address came):
+  // the address, the one thing it prints, reached no one, and with a free port no one can guess
+  // it, so it does not serve (nor open a browser on a server about to stop), as a closed stdout
+  // (EBADF) ends it too. Once printed, a reader that leaves (`| head -1`) took what it wanted: it
+  // serves on, printing nothing more, until Ctrl-C or SIGTERM, as a server whose log reader left.
+  // (process.stdout reports EPIPE a tick or a poll after the write: stdoutSettled waits for it.)
+  await stdoutSettled();
+  if (stdoutClosed()) {
+    await server.close();
+    throw new CliError(`standard output is closed, so the studio's address (${server.url}) reached no one: not serving; run it with standard output to a terminal, a file or a pipe that is read`);
+  }
   if (opts.open) openBrowser(server.url);
   await new Promise<void>((resolve) => {
     const stop = () => {

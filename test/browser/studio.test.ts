@@ -639,6 +639,37 @@ describe("xsm studio in chromium", () => {
     });
   });
 
+  it("a scenario's repeated key, schema error and context the policy lacks: listed together in the file's order, as xsm simulate lists them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-all-errors-"));
+    const s = { proc: undefined as ChildProcess | undefined };
+    try {
+      const text = readFileSync(join(examples, "alejandro-authority.json"), "utf8")
+        .replace('"$schema": "../../src/sim/scenario.schema.json",', "")
+        .replace('"strategy": "authority",', '"strategy": "authority",\n  "strategy": "upstream",')
+        .replace('"context": "gvp1_u:vm_r:gvp1_guest_t"', '"context": "gvp1_u:vm_r:gvp1_gest_t"')
+        .replace('"domid": 3,', '"domid": "3",');
+      writeFileSync(join(dir, "svp.conf"), readFileSync(join(examples, "svp.conf")));
+      writeFileSync(join(dir, "faulty.json"), text);
+      const cli = spawnSync(process.execPath, [xsm, "simulate", join(dir, "faulty.json")], { encoding: "utf8" });
+      expect(cli.status).toBe(1);
+      const paths = cli.stderr.trim().split("\n").map((l) => /: (\/[^:]*):/.exec(l)?.[1]);
+      expect(paths).toEqual(["/strategy", "/domains/2/context", "/domains/3/domid"]);
+      const served = await serve(process.execPath, [xsm, "studio", dir, "--no-open"], URL_LINE);
+      s.proc = served.proc;
+      const page = await openPage(`${served.url}?scenario=faulty.json&policy=svp.conf&view=scenario`);
+      const items = page.getByTestId("scenario-errors").locator("li");
+      await expectCount(items, 3);
+      const shown = await items.evaluateAll((lis) => lis.map((li) => li.querySelector(".loc")?.textContent?.split(": ")[1]));
+      expect(shown).toEqual(paths);
+      await expectText(items.nth(0), 'repeated key "strategy"');
+      await expectText(items.nth(1), "unknown type 'gvp1_gest_t'");
+      await page.close();
+    } finally {
+      s.proc?.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("files that are no policy text or no scenario: an empty policy says so (at the scenario's /policy too), a binary one runs, a DIR lists what it leaves out", async () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-unusable-"));
     const s = { proc: undefined as ChildProcess | undefined };
