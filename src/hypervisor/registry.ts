@@ -29,8 +29,10 @@
 //   whose context entry the two then overwrite in turn. On AMD with an IVRS table a phantom
 //   function no entry makes valid gets iommu_add_device's "IOMMU: add %pp failed (-1)" warning
 //   (amd_iommu_add_device's -EPERM) and the device is added; AMD's device table is not modelled.
-//   A phantom devfn's assignment cannot fail here (no RMRRs), so assign_device's rollback of one
-//   that did ("Device with phantom functions that failed to both assign and rollback") is not reached.
+//   Reserved regions are looked up for the function's own bdf alone, so a phantom devfn's
+//   assignment cannot fail here and assign_device's rollback of one that did ("Device with phantom
+//   functions that failed to both assign and rollback") is not reached (an RMRR or IVMD naming a
+//   phantom devfn is not modelled).
 // - Several hardware domains (SVP): where Xen compares with its one hardware_domain
 //   (device_assigned(), assign_device()'s broken test), any domain marked hardware counts.
 //   pci_add_device() gives a new device to Xen's one hardware_domain, as Xen does, whoever adds
@@ -62,8 +64,36 @@
 //   assign_device, deassign_device ("%pd: deassign (%pp) failed (-1)": the device stays with its
 //   domain) and so at a teardown, where pci_release_devices moves the domain's other devices, keeps
 //   the host bridge on its list and returns -EPERM: domain_kill stops, the domain stays dying.
-//   Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one), PCIe ports (mapped as
-//   endpoints here), nor the -ENXIO of a bus2bridge cycle (a scenario cannot make one) are modelled.
+//   Neither PCIe ports (mapped as endpoints here), the -ENXIO of a bus2bridge cycle (a scenario
+//   cannot make one), nor the non-CX16 context update ("reassignment may cause %pd data
+//   corruption", 4.19.x only: 3fc44151d8 made CMPXCHG16B a requirement in 4.20.0) are modelled.
+// - Reserved device memory (rdm.ts; RELEASE-4.19.0 .. 4.22.0 and master, the same in all but
+//   XSA-460): VT-d RMRRs (RegistryOptions.rmrrs, acpi_rmrr_units) and AMD IVMD unity maps
+//   (RegistryOptions.ivmds, ivrs_mappings[].unity_map). Xen's hardware_domain maps every RMRR at
+//   boot (setup_hwdom_rmrr, once per scope entry) and a new device's regions for its domain
+//   (intel_iommu_add_device / amd_iommu_add_device). intel_iommu_assign_device refuses a device
+//   whose RMRR's scope has more than one entry, a bridge entry counting as one and naming only the
+//   bridge (Xen does not expand it), -EPERM ("It's disallowed to assign %pp with shared RMRR at %lx
+//   for %pd.") unless the domctl carries XEN_DOMCTL_DEV_RDM_RELAXED ("It's risky ..."), before
+//   anything is mapped; AMD has no such test. Then the regions are mapped 1:1 in the target
+//   (iommu_identity_mapping: counted per domain, -EADDRINUSE for an overlapping or differently
+//   accessed range; set_identity_p2m_entry finds an HVM guest's RAM in the way: "Cannot setup
+//   identity map", -EBUSY, or kept under the relaxed flag); a failure ("[VT-D]%pd: cannot map
+//   reserved region [%lx,%lx]: %d") unwinds every region of the device in the target unless it is
+//   Xen's hardware_domain, holds it did not take included, as Xen does. After the context move a
+//   source other than Xen's hardware_domain (is_hardware_domain: an SVP's other hardware domains
+//   are not) drops its holds, at assignment, deassignment and teardown alike; the hardware
+//   domain keeps its own ("BIOS may use RMRR at booting time"). iommu_remove_device drops the
+//   device's domain's holds, the hardware domain's too. Quarantine: iommu_quarantine_dev_init gives
+//   a device page tables of its own under scratch-page, and under basic when it has an RMRR or a
+//   unity map: its context entry then points at dom_io's tables instead of being cleared (VT-d,
+//   RMRR mapped 1:1 there; AMD maps nothing for dom_io: "if ( d == dom_io ) return 0;"). A
+//   conventional PCI device with an RMRR behind a recorded bridge whose own entry is present cannot
+//   go to another domain: domain_context_mapping's -EOPNOTSUPP, entries put back, on assign,
+//   deassign and teardown. Before XSA-460 (4.19.0: RegistryOptions.identityTracking map-first) a
+//   mapping failing part-way leaves the pages before it mapped and untracked. domain_crash() of a
+//   target whose unwind fails, and the guest p2m's MMIO mappings (memory_mapping) in an identity
+//   map's way, are not modelled.
 // - PCI-to-PCIe bridges (DEV_TYPE_PCI2PCIe_BRIDGE): alloc_pdev records one in bus2bridge from 4.22.0
 //   (cd2b9f0b19); before, its type falls to the switch's default ("%pp: unknown type 4") and
 //   devices behind it reach the IOMMU as if it were not there (RegistryOptions.pci2pcieBridges).
@@ -88,13 +118,14 @@
 //   A PF that XSM refused is not kept: 4.19.0 (add-pf-first) adds its VFs without it, 4.19.1
 //   (add-pf) fails them with the PF's error, 4.20.0 on (reject) with -ENODEV.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, Pci2PcieBridges, PfRemovalKind, PhantomDev, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, AddTo, AssignFlags, IvmdEntry, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, Pci2PcieBridges, PfRemovalKind, PhantomDev, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
 import { type Pdev, newPdev, phantomKeys, vfList } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
+import { IdentityMaps, type IdentityMap, type P2mView, type RmrrUnit, type UnityMap, regionText, rmrrShared, rmrrsOf, scopeWalk } from "./rdm.js";
 
 export type SbdfInput = string | number;
 
@@ -163,6 +194,14 @@ export class PciRegistry {
    *  they point at (DOMID_IO: a quarantined device's own tables, its pseudo_domid). */
   private readonly contexts = new Map<number, number>();
   private readonly vendor: IommuVendor;
+  /** VT-d: acpi_rmrr_units, in the DMAR's order (rmrrsOf walks them as Xen's list does). */
+  private readonly rmrrs: readonly RmrrUnit[];
+  /** AMD: the IVMD blocks' unity maps, in the table's order, each with the bdfs (segment 0) whose
+   *  ivrs_mappings[].unity_map list reserve_unity_map_for_device put it on. */
+  private readonly unity: Array<{ map: UnityMap; bdfs: Set<number> | "all" }> = [];
+  /** hd->arch.identity_maps of every domain, and the identity pages they hold. */
+  private readonly identity: IdentityMaps;
+  private readonly p2mOf: RegistryOptions["p2m"];
   /** AMD: ivrs_mappings[bdf].dte_requestor_id by machine_bdf, where IVRS gives one. */
   private readonly dteRequestorId = new Map<number, number>();
   /** AMD: ivrs_mappings[bdf].valid: the bdfs an IVRS entry names as requester ID. */
@@ -215,6 +254,9 @@ export class PciRegistry {
     this.pciPhantom = opts.pciPhantom ?? [];
     this.functionPresent = opts.functionPresent;
     this.vendor = opts.iommuVendor ?? "vtd";
+    this.rmrrs = opts.rmrrs ?? [];
+    this.identity = new IdentityMaps(opts.identityTracking ?? "track-first", (line) => this.printk(() => line));
+    this.p2mOf = opts.p2m;
     if (opts.ivrs !== undefined) {
       this.ivrsSegs = new Set();
       this.ivrsBdfEntries = 0;
@@ -222,6 +264,8 @@ export class PciRegistry {
       for (const e of opts.ivrs) this.ivrsBdfEntries = Math.max(this.ivrsBdfEntries, (((e.last ?? e.bdf) & 0xffff) | 7) + 1);
       for (const e of opts.ivrs) this.ivrsEntry(e);
     }
+    for (const e of opts.ivmds ?? []) this.ivmdEntry(e);
+    this.setupHwdomRmrr();
     this.removalOps = {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
@@ -251,6 +295,192 @@ export class PciRegistry {
       this.ivrsValid.add(req);
       this.ivrsIommu.add(k);
     }
+  }
+
+  /** parse_ivmd_block() of a unity block: reserve_unity_map_for_device() puts the map on each bdf's
+   *  list and on that bdf's dte_requestor_id's (register_range_for_device), or on every bdf below
+   *  ivrs_bdf_entries (register_range_for_all_devices, type 20h). */
+  private ivmdEntry(e: IvmdEntry): void {
+    const access = e.read && e.write ? "rw" : e.read ? "r" : e.write ? "w" : "n";
+    const map: UnityMap = { base: e.base, end: e.end, access };
+    if (e.all) {
+      this.unity.push({ map, bdfs: "all" });
+      return;
+    }
+    const bdfs = new Set<number>();
+    for (const k of e.bdfs ?? []) bdfs.add(k).add(this.dteRequestorId.get(k) ?? k);
+    this.unity.push({ map, bdfs });
+  }
+
+  /** setup_hwdom_rmrr() (VT-d, intel_iommu_hwdom_init): Xen's hardware_domain maps every RMRR, once
+   *  per scope entry for_each_rmrr_device visits, with flag 0 ("there shouldn't be a conflict"). */
+  private setupHwdomRmrr(): void {
+    const hwdom = this.domains.hardwareDomain?.();
+    if (this.vendor !== "vtd" || !hwdom || !this.iommuEnabled(hwdom)) return;
+    const p2m = this.p2m(hwdom.domid);
+    for (const r of [...this.rmrrs].reverse()) for (const _ of scopeWalk(r)) this.identity.map(hwdom.domid, p2m, r.base, r.end, "rw", false);
+  }
+
+  /** Xen's is_hardware_domain(): its one hardware_domain (sched.h, every release modelled), not any
+   *  domain the scenario marks hardware. */
+  private isXenHwdom(domid: number | null): boolean {
+    return domid !== null && domid === this.domains.hardwareDomain?.()?.domid;
+  }
+
+  private p2m(domid: number): P2mView {
+    const d = domid === DOMID_IO ? undefined : (this.domains.byDomid(domid) ?? this.domains.dying?.(domid));
+    return this.p2mOf?.(domid) ?? { translated: d?.hvm === true, ram: () => undefined };
+  }
+
+  /** The reserved regions the IOMMU maps for a requester ID of the device: VT-d, the RMRRs whose
+   *  scope names it (for_each_rmrr_device, one per RMRR); AMD, the unity_map list of the ID
+   *  ivrs_mappings gives it (`dte`: ivrs_mappings[bdf].dte_requestor_id, as amd_iommu_add_device and
+   *  amd_iommu_remove_device read it; `dma`: get_dma_requestor_id(), as assign and reassign do),
+   *  newest IVMD first (each is put at the head of the list). */
+  private reserved(key: number, id: "dte" | "dma" = "dma"): Array<UnityMap & { rmrr?: RmrrUnit }> {
+    if (!this.iommu) return [];
+    if (this.vendor === "vtd") return rmrrsOf(this.rmrrs, Math.floor(key / 0x10000), key & 0xffff).map((r) => ({ base: r.base, end: r.end, access: "rw" as const, rmrr: r }));
+    if (Math.floor(key / 0x10000) !== 0 || this.unity.length === 0) return [];
+    const req = (id === "dte" ? (this.dteRequestorId.get(key) ?? key) : this.dmaRequestorId(key)) & 0xffff;
+    const out: UnityMap[] = [];
+    for (const u of [...this.unity].reverse()) {
+      const on = u.bdfs === "all" ? req < this.ivrsBdfEntries : u.bdfs.has(req);
+      // reserve_unity_map_for_device: an exact duplicate is not listed twice
+      if (on && !out.some((m) => m.base === u.map.base && m.end === u.map.end && m.access === u.map.access)) out.push(u.map);
+    }
+    return out;
+  }
+
+  /** Whether the device has page tables of its own in quarantine (pdev->arch.vtd.pgd_maddr, AMD's
+   *  root_table): iommu_quarantine_dev_init() makes them under scratch-page, and under basic for a
+   *  device with an RMRR (intel_iommu_quarantine_init keeps them when rmrr_found) or an IVMD unity
+   *  map (amd_iommu_quarantine_init); with iommu=no-quarantine it makes none. */
+  quarantineTables(sbdf: SbdfInput): boolean {
+    const key = this.key(sbdf, false);
+    if (key < 0 || this.quarantineMode === "none" || !this.iommu) return false;
+    return this.quarantineMode === "scratch-page" || this.reserved(key).length > 0;
+  }
+
+  /** The IOMMU's assign_device hook for the device's own devfn, up to the context move: VT-d's
+   *  shared-RMRR refusal and RMRR identity maps (intel_iommu_assign_device), AMD's unity maps
+   *  (amd_iommu_assign_device). 0, or the error, after unwinding the maps made. */
+  private reserveForAssign(pdev: Pdev, target: Domain, flags: AssignFlags): Rc {
+    const regions = this.reserved(pdev.key);
+    if (regions.length === 0) return 0;
+    const relaxed = flags.relaxed === true;
+    if (this.vendor === "vtd") {
+      for (const r of regions) {
+        if (!rmrrShared(r.rmrr!)) continue;
+        this.printk(() => `[VT-D] It's ${relaxed ? "risky" : "disallowed"} to assign ${pp(pdev.key)} with shared RMRR at ${r.base.toString(16)} for ${pd(target)}.`);
+        if (!relaxed) return "-EPERM";
+      }
+    }
+    // iommu_identity_mapping() into dom_io is for quarantine_init's tables alone; AMD's unity map
+    // helpers skip dom_io outright ("if ( d == dom_io ) return 0;")
+    if (target.domid === DOMID_IO) return 0;
+    const p2m = this.p2m(target.domid);
+    for (const r of regions) {
+      const rc = this.identity.map(target.domid, p2m, r.base, r.end, r.access, relaxed);
+      if (rc === 0) continue;
+      if (this.vendor === "vtd") this.printk(() => `[VT-D]${pd(target)}: cannot map reserved region ${regionText(r)}: ${errnoValue(rc)}`);
+      return rc;
+    }
+    return 0;
+  }
+
+  /** The failed assignment's unwind (intel_iommu_assign_device's second loop, amd_iommu_assign_device's
+   *  unity unmap), unless the target is Xen's hardware_domain: every region of the device is
+   *  unmapped, made by this assignment or not. */
+  private unreserveAfterFailure(pdev: Pdev, target: Domain): void {
+    if (this.isXenHwdom(target.domid) || target.domid === DOMID_IO) return;
+    const p2m = this.p2m(target.domid);
+    const regions = this.reserved(pdev.key);
+    for (const r of regions) {
+      const rc = this.identity.unmap(target.domid, p2m, r.base, r.end);
+      if (rc === 0 || rc === "-ENOENT") continue;
+      // Xen then domain_crash()es the target, which the model does not
+      if (this.vendor === "vtd") this.printk(() => `[VT-D]${pd(target)}: cannot unmap reserved region ${regionText(r)}: ${errnoValue(rc)}`);
+      else this.printk(() => `AMD-Vi: unity-unmap for ${pd(target)}/${pp(pdev.key)} failed (${errnoValue(rc)})`);
+      if (this.vendor === "vtd") break;
+    }
+  }
+
+  /** reassign_device_ownership()'s tail (VT-d) and reassign_device()'s (AMD): a source other than
+   *  Xen's hardware_domain drops its holds on the device's regions ("BIOS may use RMRR at booting
+   *  time": the hardware domain keeps them). The first error other than -ENOENT is the answer. */
+  private unreserveSource(pdev: Pdev, source: number | null): Rc {
+    if (source === null || this.isXenHwdom(source) || source === DOMID_IO) return 0;
+    const p2m = this.p2m(source);
+    let first: Rc = 0;
+    for (const r of this.reserved(pdev.key)) {
+      const rc = this.identity.unmap(source, p2m, r.base, r.end);
+      if (rc === 0 || rc === "-ENOENT") continue;
+      if (this.vendor === "vtd") return rc;
+      if (first === 0) first = rc;
+    }
+    return first;
+  }
+
+  /** intel_iommu_add_device() / amd_iommu_add_device(): the new device's domain maps its regions,
+   *  flag 0; a failure is only reported (VT-d's is a dprintk, in debug builds alone). */
+  private reserveForAdd(pdev: Pdev, domid: number): void {
+    const p2m = this.p2m(domid);
+    for (const r of this.reserved(pdev.key, "dte")) {
+      const rc = this.identity.map(domid, p2m, r.base, r.end, r.access, false);
+      if (rc === 0) continue;
+      if (this.vendor === "amd") {
+        this.printk(() => `AMD-Vi: Warning: ${pd(domid)}: unity mapping failed for ${pp(pdev.key)}`);
+        return;
+      }
+    }
+  }
+
+  /** intel_iommu_remove_device() / amd_iommu_remove_device(): the device's domain drops its holds,
+   *  the hardware domain's included. */
+  private unreserveForRemove(pdev: Pdev, domid: number): void {
+    const p2m = this.p2m(domid);
+    let failed = false;
+    for (const r of this.reserved(pdev.key, "dte")) {
+      const rc = this.identity.unmap(domid, p2m, r.base, r.end);
+      if (rc !== 0 && rc !== "-ENOENT") failed = true;
+    }
+    if (failed && this.vendor === "amd") this.printk(() => `AMD-Vi: Warning: ${pd(domid)}: unity unmapping failed for ${pp(pdev.key)}`);
+  }
+
+  /** VT-d domain_context_mapping() of a conventional PCI device (DEV_TYPE_PCI) with an RMRR behind a
+   *  recorded bridge, for a domain other than its owner while its own context entry is present
+   *  (prev_present && MAP_WITH_RMRR && domain != pdev->domain): -EOPNOTSUPP, the entries put back as
+   *  they were ("Strictly speaking if the device is the only one behind this bridge ..."). */
+  private rmrrBridgeRefused(pdev: Pdev, to: number): boolean {
+    if (this.vendor !== "vtd" || (this.pdevType?.(pdev.key) ?? "pcie-endpoint") !== "pci" || to === pdev.owner) return false;
+    if (to === DOMID_IO && !this.quarantineTables(pdev.key)) return false; // QUARANTINE_SKIP: domain_context_unmap instead
+    if (!this.contexts.has(pdev.key) || this.reserved(pdev.key).length === 0) return false;
+    const up = this.upstreamBridge(Math.floor(pdev.key / 0x10000), pdev.key & 0xffff);
+    return up !== 0 && up !== -1;
+  }
+
+  /** VT-d: the RMRRs whose scope names the device (by SBDF), each with the scope's size; AMD: the
+   *  unity maps of its requester ID. [] for none or a malformed SBDF. */
+  reservedRegions(sbdf: SbdfInput): Array<{ base: number; end: number; access: string; shared?: boolean; scope?: string[] }> {
+    const key = this.key(sbdf, false);
+    if (key < 0) return [];
+    return this.reserved(key).map((r) => ({
+      base: r.base,
+      end: r.end,
+      access: r.access,
+      ...(r.rmrr ? { shared: rmrrShared(r.rmrr), scope: r.rmrr.scope.map((b) => pp(r.rmrr!.segment * 0x10000 + b)) } : {}),
+    }));
+  }
+
+  /** The identity maps a domain's IOMMU holds (hd->arch.identity_maps), with their counts. */
+  identityMaps(domid: number): IdentityMap[] {
+    return this.identity.entries(domid);
+  }
+
+  /** The gfns a domain has mapped 1:1 for reserved regions, tracked or not (a failure before
+   *  XSA-460 leaves some untracked), as inclusive page ranges. */
+  identityPages(domid: number): Array<{ start: number; end: number }> {
+    return this.identity.identityPages(domid).list();
   }
 
   getStrategy(): PfRemovalKind {
@@ -356,6 +586,7 @@ export class PciRegistry {
       // intel_iommu_add_device()'s domain_context_mapping(pdev->domain), if that domain uses the IOMMU
       if (to !== null && this.iommuEnabled(this.domains.byDomid(to))) {
         this.amdPhantomAdds(pdev);
+        this.reserveForAdd(pdev, to);
         this.mapContexts(pdev, to);
       }
       this.setOwner(pdev, to);
@@ -503,8 +734,9 @@ export class PciRegistry {
     return pdev.iommuRefused ? "-EINVAL" : 0;
   }
 
-  /** Mirrors XEN_DOMCTL_assign_device in iommu_do_pci_domctl(), device_assigned() and assign_device(). */
-  assignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
+  /** Mirrors XEN_DOMCTL_assign_device in iommu_do_pci_domctl(), device_assigned() and assign_device().
+   *  `flags`: the domctl's XEN_DOMCTL_DEV_RDM_RELAXED (libxl's rdm_policy=relaxed); default none (strict). */
+  assignDevice(cur: Domain, target: Domain, sbdf: SbdfInput, flags: AssignFlags = {}): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl; DOMID_IO is dom_io
@@ -527,12 +759,21 @@ export class PciRegistry {
       this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue(msix)})`);
       return msix;
     }
-    if (this.hostBridgeRefused(pdev, target)) {
-      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EPERM")})`);
-      return "-EPERM";
-    }
-    this.mapContexts(pdev, target.domid); // reassign_device_ownership()
+    // the IOMMU's assign_device: reserved regions (rdm.ts), then reassign_device_ownership()
+    const source = pdev.owner;
+    const failed = (rc: Rc, unwind: boolean): Rc => {
+      if (unwind) this.unreserveAfterFailure(pdev, target);
+      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue(rc as Exclude<Rc, 0>)})`);
+      return rc;
+    };
+    const reserved = this.reserveForAssign(pdev, target, flags);
+    if (reserved !== 0) return failed(reserved, reserved !== "-EPERM");
+    if (this.hostBridgeRefused(pdev, target)) return failed("-EPERM", true);
+    if (this.rmrrBridgeRefused(pdev, target.domid)) return failed("-EOPNOTSUPP", true);
+    this.mapContexts(pdev, target.domid);
     this.setOwner(pdev, target.domid);
+    const dropped = this.unreserveSource(pdev, source);
+    if (dropped !== 0) return failed(dropped, true); // the device has moved all the same
     if (target.domid === DOMID_IO) pdev.quarantine = true; // "assigned to dom_io so mark it as quarantined"
     return 0;
   }
@@ -542,7 +783,7 @@ export class PciRegistry {
    *  instead, which is allowed. */
   private hostBridgeRefused(pdev: Pdev, target: Domain): boolean {
     if (this.vendor !== "vtd" || this.pdevType?.(pdev.key) !== "host-bridge" || target.hardware) return false;
-    return target.domid !== DOMID_IO || this.quarantineMode === "scratch-page";
+    return target.domid !== DOMID_IO || this.quarantineTables(pdev.key);
   }
 
   /** device_assigned(): owned by a hardware domain or dom_io (or, in the model, by no one); else
@@ -620,20 +861,21 @@ export class PciRegistry {
    *  host bridge VT-d will not map for dom_io's quarantine page tables (scratch-page) fails it
    *  -EPERM, logged, the device left where it is. */
   private deassign(pdev: Pdev, gone: number): Rc {
-    if (this.quarantineFor(pdev) !== undefined) {
-      if (this.hostBridgeRefused(pdev, DOM_IO)) {
-        const from = pdev.owner!;
-        this.printk(() => `${pd(from)}: deassign (${pp(pdev.key)}) failed (${errnoValue("-EPERM")})`);
-        return "-EPERM";
-      }
-      this.mapContexts(pdev, DOMID_IO, true);
-      this.setOwner(pdev, DOMID_IO);
-      return 0;
-    }
-    const to = this.returnTo(pdev, gone);
+    const source = pdev.owner!;
+    const failed = (rc: Exclude<Rc, 0>): Rc => {
+      this.printk(() => `${pd(source)}: deassign (${pp(pdev.key)}) failed (${errnoValue(rc)})`);
+      return rc;
+    };
+    const quarantine = this.quarantineFor(pdev) !== undefined;
+    const to = quarantine ? DOMID_IO : this.returnTo(pdev, gone);
+    if (quarantine && this.hostBridgeRefused(pdev, DOM_IO)) return failed("-EPERM");
+    if (to !== null && this.rmrrBridgeRefused(pdev, to)) return failed("-EOPNOTSUPP");
     this.mapContexts(pdev, to, true);
     this.setOwner(pdev, to);
-    if (to !== null && this.domains.byDomid(to)?.hardware) pdev.quarantine = false;
+    // reassign_device_ownership()'s last act: the source lets go of the device's reserved regions
+    const dropped = this.unreserveSource(pdev, source);
+    if (dropped !== 0) return failed(dropped);
+    if (!quarantine && to !== null && this.domains.byDomid(to)?.hardware) pdev.quarantine = false;
     return 0;
   }
 
@@ -794,7 +1036,7 @@ export class PciRegistry {
    *  points them at `to`, whoever's they were. Only with an IOMMU (VT-d). */
   private mapContexts(pdev: Pdev, to: number | null, phantomsFirst = false): void {
     if (!this.iommu) return;
-    const skip = to === null || (to === DOMID_IO && this.quarantineMode !== "scratch-page");
+    const skip = to === null || (to === DOMID_IO && !this.quarantineTables(pdev.key));
     this.setContexts(pdev, skip ? null : to, phantomsFirst);
   }
 
@@ -803,6 +1045,7 @@ export class PciRegistry {
   private removeContexts(pdev: Pdev): void {
     if (pdev.owner === null || pdev.iommuRefused || !this.iommuEnabled(this.domains.byDomid(pdev.owner) ?? this.domains.dying?.(pdev.owner))) return;
     this.setContexts(pdev, null, true);
+    this.unreserveForRemove(pdev, pdev.owner);
   }
 
   /** `phantomsFirst`: deassign_device() and iommu_remove_device() visit the phantom functions
@@ -956,6 +1199,8 @@ export class PciRegistry {
       const r = this.deassign(pdev, domid);
       if (rc === 0) rc = r;
     }
+    // the domain's destruction frees its IOMMU state (iommu_identity_map_teardown)
+    if (rc === 0) this.identity.teardown(domid);
     return rc;
   }
 
@@ -1157,6 +1402,11 @@ export class PciRegistry {
     const pdev = key < 0 ? undefined : this.visible(key);
     if (!pdev) return undefined;
     return pdev.hwdom === null ? null : (this.domains.byDomid(pdev.hwdom)?.name ?? null);
+  }
+
+  /** Whether `name` is Xen's one hardware_domain (is_hardware_domain()). */
+  isXenHardwareDomain(name: string): boolean {
+    return this.hardwareDomain() === name;
   }
 
   /** Xen's hardware_domain, by name; null when there is none. */

@@ -4,6 +4,7 @@ import type { Rc } from "../xen/errno.js";
 import type { Domain } from "../xsm/types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import type { PhantomDev } from "../xen/pci-phantom.js";
+import type { IdentityTracking, P2mView, RmrrUnit } from "./rdm.js";
 
 export type { PhantomDev };
 
@@ -252,4 +253,30 @@ export interface RegistryOptions {
    *  Given, pci_add_device fails -ENODEV for a device no entry covers (amd_iommu_add_device);
    *  absent, the table is not modelled: every device as if a select entry named it. */
   ivrs?: readonly IvrsEntry[];
+  /** VT-d: the DMAR table's RMRRs, in its order (src/hypervisor/rdm.ts). */
+  rmrrs?: readonly RmrrUnit[];
+  /** AMD: the IVRS table's IVMD unity maps, in its order. */
+  ivmds?: readonly IvmdEntry[];
+  /** How iommu_identity_mapping() records a range (XSA-460); default `track-first`. */
+  identityTracking?: IdentityTracking;
+  /** A domain's p2m as set_identity_p2m_entry() sees it (its RAM); default a PV domain's (none to find). */
+  p2m?: (domid: number) => P2mView | undefined;
+}
+
+/** An IVMD block (parse_ivmd_block) with the unity flag: a byte range (inclusive end) the devices
+ *  it names keep mapped 1:1. `bdfs`: a select (one) or range block's bdfs, segment 0 (Xen's IVMD
+ *  parsing knows no other: "int seg = 0; XXX"); `all`: a type 20h block, every bdf below
+ *  ivrs_bdf_entries. */
+export interface IvmdEntry {
+  base: number;
+  end: number;
+  bdfs?: readonly number[];
+  all?: boolean;
+  read: boolean;
+  write: boolean;
+}
+
+/** The assign domctl's flags: XEN_DOMCTL_DEV_RDM_RELAXED (libxl's rdm_policy=relaxed). */
+export interface AssignFlags {
+  relaxed?: boolean;
 }

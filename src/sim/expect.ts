@@ -42,6 +42,7 @@ export function checkExpect(
   device: (sbdf: string) => DeviceState | undefined,
   io: (domain: string) => DomainIoState | undefined = () => undefined,
   domid: (domain: string) => number | undefined = () => undefined,
+  iommu: { context?: (sbdf: string) => string | null | undefined; identityMaps?: (domain: string) => readonly { base: number; end: number }[] | undefined } = {},
 ): ExpectResult[] {
   const results: ExpectResult[] = [];
   const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
@@ -74,11 +75,22 @@ export function checkExpect(
     }
     if (want.unplugged !== undefined) check(`${at} unplugged`, (got.present === false) === want.unplugged, show(want.unplugged), show(got.present === false));
     if (want.msixMaskall !== undefined) check(`${at} msixMaskall`, (got.msix?.maskall ?? false) === want.msixMaskall, show(want.msixMaskall), show(got.msix?.maskall ?? false));
+    if (want.context !== undefined) {
+      const ctx = iommu.context?.(want.sbdf);
+      check(`${at} context`, ctx === want.context, show(want.context), show(ctx ?? null));
+    }
     if (want.msixUsed !== undefined) check(`${at} msixUsed`, (got.msix?.used ?? 0) === want.msixUsed, show(want.msixUsed), show(got.msix?.used ?? 0));
   }
   for (const want of e.resources ?? []) {
     const got = io(want.domain);
     const at = `domain ${want.domain}`;
+    if (want.identityMaps !== undefined) {
+      // exact regions, not merged: each is its own entry of identity_maps
+      const text = (r: { start: number; end: number }) => `0x${r.start.toString(16)}-0x${r.end.toString(16)}`;
+      const expected = [...new Set(want.identityMaps.map((v) => text(parseRange(v)!)))].sort().join(", ");
+      const actual = [...new Set((iommu.identityMaps?.(want.domain) ?? []).map((m) => text({ start: m.base, end: m.end })))].sort().join(", ");
+      check(`${at} identityMaps`, expected === actual, expected || "(none)", actual || "(none)");
+    }
     if (!got) {
       check(at, false, "a live domain (to check its resources)", "not running");
       continue;

@@ -2,7 +2,7 @@
 // hypercalls `xl pci-attach` (and `xl create` with pci = [...]) and `xl pci-detach` make for a
 // device's BARs and legacy IRQ, as sysfs shows them (the scenario's `devices`), in libxl's order.
 import type { IoCaps } from "../hypervisor/iocaps.js";
-import type { PciRegistry, PvhIrqs } from "../hypervisor/index.js";
+import type { AssignFlags, PciRegistry, PvhIrqs } from "../hypervisor/index.js";
 import type { Domain, Rc } from "../xsm/types.js";
 import type { DeviceSpec } from "./scenario.js";
 import { parseNum } from "./validate.js";
@@ -52,7 +52,7 @@ const gsiPath = (t: Toolstack, as: Domain) => t.pvhIrqs === "gsi" && as.hvm === 
  * pirqs (PVH dom0) the IRQ goes by its GSI instead (libxl__arch_hvm_map_gsi):
  * xc_physdev_map_pirq_gsi(domid, gsi, &pirq = -1), then xc_domain_gsi_permission(GRANT).
  */
-export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc {
+export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number, flags: AssignFlags = {}): Rc {
   const spec = t.device(sbdf);
   for (const b of bars(spec)) {
     if (b.start === 0) continue;
@@ -75,7 +75,8 @@ export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
     const rc = t.io.irqPermission(as, d, mapped.pirq!, true);
     if (rc !== 0) return stop(t, rc, `libxl: xc_domain_irq_permission irq=${mapped.pirq} failed: the device is not attached`);
   }
-  const rc = t.registry.assignDevice(as, d, sbdf);
+  // xc_assign_device's flag: XEN_DOMCTL_DEV_RDM_RELAXED unless the device's rdm_policy is strict
+  const rc = t.registry.assignDevice(as, d, sbdf, flags);
   return rc === 0 ? 0 : stop(t, rc, "libxl: xc_assign_device failed: the device is not attached (what was granted for it stays)");
 }
 

@@ -144,6 +144,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   out.push("", stopped ? `state after step ${result.steps.length} of ${scenario.steps.length}:` : "final state:");
   out.push(...renderDevices(result.state.devices).map((l) => `  ${l}`));
   out.push(...renderResources(result.state.domains).map((l) => `  ${l}`));
+  out.push(...renderIdentityMaps(result.state.domains).map((l) => `  ${l}`));
   out.push("", summaryLine(result.summary));
   return out.join("\n") + "\n";
 }
@@ -198,6 +199,18 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     out.push(`${d.name}: ${parts.join("; ")}`);
   }
   return out;
+}
+
+/** Each domain's identity maps of reserved regions (RMRRs, IVMD unity maps), when it holds some,
+ *  and pages mapped 1:1 that none records. */
+export function renderIdentityMaps(domains: RunResult["state"]["domains"]): string[] {
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  return domains.flatMap((d) => {
+    const parts = (d.identityMaps ?? []).map((m) => `${hex(m.base)}-${hex(m.end)} ${m.access} x${m.count}`);
+    const untracked = (d.untrackedIdentityPages ?? []).map((r) => (r.start === r.end ? hex(r.start) : `${hex(r.start)}-${hex(r.end)}`));
+    if (!parts.length && !untracked.length) return [];
+    return [`${d.name}: identity maps ${parts.length ? parts.join(", ") : "none"}${untracked.length ? `; untracked 1:1 pages { ${untracked.join(", ")} }` : ""}`];
+  });
 }
 
 /** A grant table in the final state: "grant frames 1/64, ref 8 -> d0 frame 0x1000 permit_access reading; mapped h0 d2:8 ro". */

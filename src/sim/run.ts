@@ -24,6 +24,9 @@ import { createdLater, RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenari
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
+import { assignFlags, identityText, ivmdEntries, p2mViews, rdmAssignWhy, rdmDeassignWhy, rmrrUnits } from "./rdm.js";
+import type { IdentityMap } from "../hypervisor/rdm.js";
+import type { Range } from "../xen/rangeset.js";
 import { pfBySbdf, scenarioXen, xenLabel, xenNotes, type DomctlNoDomain, type ScenarioXen, type XenRelease } from "./xen-release.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { CopySide, Gntst } from "../hypervisor/grant.js";
@@ -104,6 +107,10 @@ export interface DomainState {
   control: boolean;
   /** Its passthrough resources (src/hypervisor/iocaps.ts), when a step touched them or it is a hardware domain. */
   io?: DomainIoState;
+  /** The reserved regions its IOMMU maps 1:1 (src/hypervisor/rdm.ts), when it holds some. */
+  identityMaps?: IdentityMap[];
+  /** Pages mapped 1:1 that no identity map records (a failure before XSA-460). */
+  untrackedIdentityPages?: Range[];
 }
 
 export interface RunResult {
@@ -320,6 +327,10 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommuVendor: s.iommuVendor ?? "vtd",
     // absent, the table is not modelled (every device covered); given, it says who has an IOMMU
     ivrs: s.ivrs?.map((e) => ({ bdf: sbdfs.key(e.sbdf), ...(e.alias !== undefined ? { alias: sbdfs.key(e.alias) } : {}), ...(e.last !== undefined ? { last: sbdfs.key(e.last) } : {}) })),
+    rmrrs: rmrrUnits(s.rmrrs),
+    ivmds: ivmdEntries(s.ivmds),
+    identityTracking: xen.identityTracking,
+    p2m: p2mViews(s.domains),
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
@@ -388,6 +399,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const steps: StepResult[] = [];
 
   const last = Math.min(opts.until ?? s.steps.length, s.steps.length);
+  const reserved = (s.rmrrs?.length ?? 0) + (s.ivmds?.length ?? 0) > 0;
   s.steps.slice(0, last).forEach((step, i) => {
     const sbdf = "sbdf" in step ? sbdfs.text(step.sbdf) : null;
     const result = newStepResult(step, i, sbdf);
@@ -396,6 +408,9 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
     const ioBefore = trackPartial && touchesResources(step) ? ioFingerprint(io, world, step) : undefined;
+    // a failed assignment that leaves identity maps changed (4.19.0's untracked pages, an unwind
+    // that drops another device's hold) is a partial state too
+    const rdmBefore = trackPartial && reserved && (step.op === "assign_device" || step.op === "pci_attach") ? identityFingerprint(registry, world) : undefined;
     result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, xen, result, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
@@ -403,6 +418,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     current = undefined;
     const failed = result.rc !== 0 || (result.gntst !== undefined && result.gntst !== "GNTST_okay");
     if (ioBefore !== undefined && failed && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
+    if (rdmBefore !== undefined && failed && identityFingerprint(registry, world) !== rdmBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -413,7 +429,11 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (step.expect) result.expect = checkExpect(step.expect, result, deviceNow, (name) => world.ioOf(name, io), (name) => world.byName(name)?.domid);
+    if (step.expect)
+      result.expect = checkExpect(step.expect, result, deviceNow, (name) => world.ioOf(name, io), (name) => world.byName(name)?.domid, {
+        context: (x) => registry.contextOwner(x),
+        identityMaps: (name) => (world.byName(name) ? registry.identityMaps(world.byName(name)!.domid) : undefined),
+      });
     steps.push(result);
     if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, last);
   });
@@ -422,7 +442,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
   const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain, pvhIrqs: xen.pvhIrqs, mmioRemoval: xen.mmioRemoval, ioportMapping: xen.ioportMapping } } : {};
-  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
+  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io).map((d) => withIdentityMaps(d, registry)) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
@@ -549,7 +569,8 @@ function perform(
     }
     case "assign_device": {
       const from = registry.device(sbdf)?.owner;
-      const rc = registry.assignDevice(as!, target!, sbdf);
+      const rc = registry.assignDevice(as!, target!, sbdf, assignFlags(step.rdm));
+      rdmAssignWhy((why) => say(result, why), registry, sbdf, target!, step.rdm, rc, from, xen, mapsIn(registry, world));
       if (rc === "-EBUSY" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "assign"));
       if (rc === "-EPERM" && registry.deviceType(sbdf) === "host-bridge" && registry.iommuVendor() === "vtd") say(result, hostBridgeWhy(formatSbdf(sbdf), target!.name, registry.quarantine()));
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
@@ -567,6 +588,7 @@ function perform(
     case "deassign_device": {
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
+      if (registry.device(sbdf) !== undefined && (rc === 0 || rc === "-EOPNOTSUPP")) rdmDeassignWhy((why) => say(result, why), registry, sbdf, target!.name, rc, mapsIn(registry, world));
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
       if (rc === 0) phantomMoveWhy((why) => say(result, why), registry, sbdf, "deassign");
       phantomLookupWhy((why) => say(result, why), registry, sbdf, rc);
@@ -658,7 +680,7 @@ function perform(
     case "unbind_pt_irq":
       return io.unbindPtIrq(as!, target!, step.machine_irq, guestIntx(step));
     case "pci_attach":
-      return pciAttach(toolstack, as!, target!, sbdf);
+      return pciAttach(toolstack, as!, target!, sbdf, assignFlags(step.rdm));
     case "pci_detach":
       return pciDetach(toolstack, as!, target!, sbdf);
     case "bind_pirq": {
@@ -841,6 +863,36 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
   return 0;
 }
 
+/** A domain's state with its identity maps, when it holds some, and the identity pages none of them
+ *  records. */
+function withIdentityMaps(d: DomainState, registry: PciRegistry): DomainState {
+  const maps = registry.identityMaps(d.domid);
+  const untracked = registry.identityPages(d.domid).flatMap((p) => {
+    // the pages of p no tracked map covers
+    const out: Range[] = [];
+    let start = p.start;
+    for (const m of [...maps].sort((a, b) => a.base - b.base)) {
+      const [first, last] = [Math.floor(m.base / 0x1000), Math.ceil(m.end / 0x1000) - 1];
+      if (last < start || first > p.end) continue;
+      if (first > start) out.push({ start, end: first - 1 });
+      start = Math.max(start, last + 1);
+    }
+    if (start <= p.end) out.push({ start, end: p.end });
+    return out;
+  });
+  return { ...d, ...(maps.length ? { identityMaps: maps } : {}), ...(untracked.length ? { untrackedIdentityPages: untracked } : {}) };
+}
+
+/** Every domain's identity maps and 1:1 pages, for telling whether a failed step changed them. */
+function identityFingerprint(registry: PciRegistry, world: World): string {
+  return JSON.stringify(world.liveDomains().map((d) => [d.domid, registry.identityMaps(d.domid), registry.identityPages(d.domid)]));
+}
+
+/** A domain's identity maps in the trace's words, by name (a dying domain's too). */
+function mapsIn(registry: PciRegistry, world: World): (name: string) => string {
+  return (name) => identityText(registry.identityMaps(world.byName(name)?.domid ?? world.find(name)?.domid ?? -1));
+}
+
 /** do_domctl's own refusals of XEN_DOMCTL_set_target, in its order: `d` cannot serve itself, only an
  *  HVM guest has a device model (is_hvm_domain), and before XSA-492 a domain whose d->target is set
  *  (`early`: checked with them, before xsm_set_target). */
@@ -930,14 +982,14 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     if (result) {
       const kept = registry.devices().filter((x) => x.owner === d.name);
       if (registry.iommuEnabled(d)) {
-        sayReleased(result, registry, held.filter((x) => !kept.some((k) => k.sbdf === x.sbdf)), quarantined, because);
+        sayReleased(result, registry, held.filter((x) => !kept.some((k) => k.sbdf === x.sbdf)), quarantined, because, d.name, mapsIn(registry, world));
         say(result, hostBridgeDeassignWhy(kept.map((x) => x.sbdf), d.name, true));
       } else say(result, releaseFailedWhy(d, held.map((x) => x.sbdf), noIommuCause(registry, d) ?? "no IOMMU", relinquishing));
     }
     return released;
   }
   world.markDying(d, false);
-  if (result) sayReleased(result, registry, held, quarantined, because);
+  if (result) sayReleased(result, registry, held, quarantined, because, d.name, mapsIn(registry, world));
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);
@@ -962,7 +1014,7 @@ function phantomDevs(values: readonly string[] | undefined): PhantomDev[] {
 
 /** What pci_release_devices did with the devices it moved (`moved`; `quarantined`: those it sends to
  *  dom_io, as quarantineOf said before the teardown, and `because` why). */
-function sayReleased(result: StepResult, registry: PciRegistry, moved: DeviceState[], quarantined: DeviceState[], because: string): void {
+function sayReleased(result: StepResult, registry: PciRegistry, moved: DeviceState[], quarantined: DeviceState[], because: string, from: string, maps: (name: string) => string): void {
   const toIo = quarantined.filter((x) => moved.includes(x));
   if (toIo.length > 0) say(result, `pci_release_devices: deassign_device sends ${toIo.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
   const where = new Map<string, string[]>();
@@ -976,6 +1028,7 @@ function sayReleased(result: StepResult, registry: PciRegistry, moved: DeviceSta
     const shared = sharedDteWhy(registry, x.sbdf, DOM_IO.name);
     if (shared !== undefined) say(result, shared);
   }
+  for (const x of moved) rdmDeassignWhy((why) => say(result, why), registry, x.sbdf, from, 0, maps);
 }
 
 /** The last reference to a destroyed domain went: _domain_destroy frees it (its resources, its

@@ -30,7 +30,38 @@ export interface DomainSpec {
   maxMaptrackFrames?: number;
   /** XEN_DOMCTL_CDF_iommu (xl.cfg passthrough): false, created without IOMMU use; default the host's. */
   iommu?: boolean;
+  /** An HVM guest's RAM in its p2m: what an identity map of a reserved region finds in its way. */
+  ram?: RamSpec[];
 }
+
+/** Guest frames gfn..gfn+nr-1 hold RAM, machine frames mfn.. behind them. */
+export interface RamSpec {
+  gfn: Num;
+  mfn: Num;
+  nr: Num;
+}
+
+/** An RMRR of the DMAR table: its bytes base..end and its device scope, an SBDF per endpoint entry
+ *  and { bridge } per bridge entry, in DMAR order (src/hypervisor/rdm.ts). */
+export interface RmrrSpec {
+  base: Num;
+  end: Num;
+  scope: (string | { bridge: string })[];
+}
+
+/** A unity-map IVMD block of the IVRS table: select (sbdf), range (sbdf..last) or all devices. */
+export interface IvmdSpec {
+  base: Num;
+  end: Num;
+  sbdf?: string;
+  last?: string;
+  all?: boolean;
+  read?: boolean;
+  write?: boolean;
+}
+
+/** The assign domctl's XEN_DOMCTL_DEV_RDM_RELAXED, as libxl's rdm_policy names it. */
+export type RdmPolicy = "strict" | "relaxed";
 
 /** An IVHD device entry of the ACPI IVRS table: the device's DMA carries requester ID `alias`
  *  (dte_requestor_id); without `alias`, a select entry (its own ID). With `last`, a range entry
@@ -77,6 +108,8 @@ export interface ResourceCheck {
   /** pirq -> emulated GSI, every pirq an HVM guest mapped for itself. */
   emuirqs?: Record<string, number>;
   bound?: number[];
+  /** The reserved regions its IOMMU maps 1:1 (identity_maps), exact byte ranges, as a set. */
+  identityMaps?: Num[];
   /** The part of mmio Xen maps read-only (mmio_ro_ranges). */
   mmioReadOnly?: Num[];
   /** Devices whose MSI-X table accesses Xen emulates for the HVM guest (msixtbl), by SBDF. */
@@ -133,6 +166,8 @@ export interface DeviceCheck {
   msixUsed?: number;
   /** Its MSI-X control register's MASKALL bit. */
   msixMaskall?: boolean;
+  /** VT-d: whose page tables its own context entry points at ("dom_io": its quarantine tables); null: none. */
+  context?: string | null;
 }
 
 export interface Expect {
@@ -159,7 +194,7 @@ export type Step = StepBase &
   (
     | { op: "pci_add_device"; as: string; sbdf: string; physfn?: string; extfn?: boolean }
     | { op: "pci_remove_device"; as: string; sbdf: string }
-    | { op: "assign_device"; as: string; sbdf: string; domain: string }
+    | { op: "assign_device"; as: string; sbdf: string; domain: string; rdm?: RdmPolicy }
     | { op: "deassign_device"; as: string; sbdf: string; domain: string }
     | { op: "test_assign_device"; as: string; sbdf: string; domain?: string }
     | { op: "get_device_group"; as: string; sbdf: string; domain: string; max_sdevs?: number }
@@ -181,7 +216,7 @@ export type Step = StepBase &
     | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
     | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number; gtable?: Num }
     | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
-    | { op: "pci_attach"; as: string; domain: string; sbdf: string }
+    | { op: "pci_attach"; as: string; domain: string; sbdf: string; rdm?: RdmPolicy }
     | { op: "pci_detach"; as: string; domain: string; sbdf: string }
     | { op: "bind_pirq"; as: string; pirq: number; share?: boolean }
     | { op: "evtchn_close"; as: string; port: number }
@@ -272,6 +307,10 @@ export interface Scenario {
   iommuVendor?: IommuVendor;
   /** AMD: the IVRS table's device entries, in its order. */
   ivrs?: IvrsSpec[];
+  /** VT-d: the DMAR table's RMRRs, in its order. */
+  rmrrs?: RmrrSpec[];
+  /** AMD: the IVRS table's unity-map IVMD blocks, in its order. */
+  ivmds?: IvmdSpec[];
   /** Xen's pci-phantom= occurrences, each "[<seg>:]<bus>:<device>,<stride>" (parse_phantom_dev). */
   pciPhantom?: string[];
   booleans?: Record<string, boolean>;

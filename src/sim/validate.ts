@@ -225,6 +225,11 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     }
     if (d.hvmPirq === true && d.hvm !== true) err(`/domains/${i}/hvmPirq`, 'pirqs for emulated interrupts are an HVM guest\'s (XEN_X86_EMU_USE_PIRQ); set "hvm": true');
     else if (d.hvmPirq === true && d.hardware === true) err(`/domains/${i}/hvmPirq`, "Xen refuses XEN_X86_EMU_USE_PIRQ for a PVH hardware domain (emulation_flags_ok); only a guest has it");
+    // a PV domain's memory is no p2m an identity map could find in its way (set_identity_p2m_entry)
+    if (d.ram !== undefined && d.hvm !== true) err(`/domains/${i}/ram`, 'RAM in a p2m is an HVM guest\'s (paging_mode_translate); set "hvm": true, or leave "ram" out: a PV domain\'s reserved regions go into its IOMMU page tables, which nothing is in the way of');
+    list(d.ram).forEach((r, j) => {
+      if (isObject(r) && parseNum(r.nr) === 0) err(`/domains/${i}/ram/${j}/nr`, "a RAM range of no frames; give at least one");
+    });
     if (d.callbackVector !== undefined && d.hvmPirq !== true) err(`/domains/${i}/callbackVector`, 'a vector callback matters only to a guest mapping its own pirqs; set "hvmPirq": true');
     // XEN_DOMCTL_CDF_iommu: sanitise_domain_config refuses it without an IOMMU ("IOMMU requested but
     // not available", as libxl's setdefault does first); create_dom0 sets it whenever there is one
@@ -312,6 +317,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   if (s.ivrs !== undefined && s.iommuVendor !== "amd") err("/ivrs", 'an IVRS table is AMD\'s ACPI table: set "iommuVendor": "amd" (VT-d groups by bridges, `bridge` in `devices`)');
   if (s.iommuVendor !== undefined && s.iommu === "none") err("/iommuVendor", 'the host has no IOMMU ("iommu": "none"): there is no vendor to name');
   ivrsTable(s.ivrs, err);
+  reservedRegions(s, err);
 
   if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
@@ -473,6 +479,84 @@ function ivrsTable(ivrs: unknown, err: (path: string, message: string) => void):
   for (const e of entries) {
     if (e.alias !== undefined && e.alias >= bdfEntries) err(`/ivrs/${e.i}/alias`, `an alias past every device the table names (ivrs_bdf_entries 0x${bdfEntries.toString(16)}: the last bdf named, up to its function 7): Xen refuses the table ("IVHD: invalid Alias Dev_Id")`);
   }
+}
+
+/** A reserved region's byte range: base below end (Xen's iommu_identity_mapping asserts it; an
+ *  RMRR with base above end is "incorrect!" and fails the DMAR table). */
+function regionRange(at: string, r: Record<string, unknown>, err: (path: string, message: string) => void): { base: number; end: number } | undefined {
+  const [base, end] = [parseNum(r.base), parseNum(r.end)];
+  if (base === undefined || end === undefined) return undefined;
+  if (base >= end) {
+    err(`${at}/end`, `the region's last byte comes after its first (0x${base.toString(16)}); got 0x${end.toString(16)}`);
+    return undefined;
+  }
+  return { base, end };
+}
+
+/** RMRRs (VT-d's DMAR) and IVMD unity maps (AMD's IVRS) as Xen's parsers take them: what they
+ *  refuse makes Xen drop the whole table, so it is an error here. */
+function reservedRegions(s: Record<string, unknown>, err: (path: string, message: string) => void): void {
+  if (s.rmrrs !== undefined && s.iommuVendor === "amd") err("/rmrrs", 'RMRRs are VT-d\'s (the ACPI DMAR table): an AMD IOMMU\'s reserved regions are IVMD blocks, "ivmds"');
+  if (s.ivmds !== undefined && s.iommuVendor !== "amd") err("/ivmds", 'IVMD blocks are AMD\'s (the ACPI IVRS table): set "iommuVendor": "amd", or give VT-d\'s reserved regions as "rmrrs"');
+  if ((s.rmrrs !== undefined || s.ivmds !== undefined) && s.iommu === "none") err(s.rmrrs !== undefined ? "/rmrrs" : "/ivmds", 'the host has no IOMMU ("iommu": "none"): Xen reads no DMAR or IVRS table, so there are no reserved regions to map');
+  const seen: Array<{ i: number; base: number; end: number }> = [];
+  list(s.rmrrs).forEach((r, i) => {
+    if (!isObject(r)) return;
+    const at = `/rmrrs/${i}`;
+    const range = regionRange(at, r, err);
+    // acpi_parse_one_rmrr(): an RMRR overlapping one parsed before fails the table (-EEXIST)
+    const clash = range && seen.find((o) => range.base <= o.end && o.base <= range.end);
+    if (range && clash) err(`${at}/base`, `RMRRs [${range.base.toString(16)},${range.end.toString(16)}] and /rmrrs/${clash.i} [${clash.base.toString(16)},${clash.end.toString(16)}] overlap: Xen refuses the DMAR table ("Overlapping RMRRs", -EEXIST) and boots without VT-d`);
+    if (range) seen.push({ i, ...range });
+    let segment: number | undefined;
+    const keys = new Set<number>();
+    list(r.scope).forEach((e, j) => {
+      const text = typeof e === "string" ? e : isObject(e) && typeof e.bridge === "string" ? e.bridge : undefined;
+      if (text === undefined) return;
+      const path = typeof e === "string" ? `${at}/scope/${j}` : `${at}/scope/${j}/bridge`;
+      sbdf(path, text, err);
+      const p = parseSbdf(text);
+      if (!p.ok) return;
+      segment ??= p.value.seg;
+      if (p.value.seg !== segment) err(path, `an RMRR's scope is in its one segment (${segment.toString(16).padStart(4, "0")}, its first entry's): the DMAR gives bus, device and function alone`);
+      const key = bdfOf(p.value);
+      if (keys.has(key)) err(path, `${text} is in this scope already`);
+      keys.add(key);
+    });
+  });
+  const unity = new Map<number, Array<{ i: number; base: number; end: number }>>();
+  list(s.ivmds).forEach((r, i) => {
+    if (!isObject(r)) return;
+    const at = `/ivmds/${i}`;
+    const range = regionRange(at, r, err);
+    if ((r.all === true) === (r.sbdf !== undefined)) err(at, 'give either sbdf (a select block, with last a range block) or "all": true (a block for every device)');
+    if (r.last !== undefined && r.sbdf === undefined) err(`${at}/last`, "a range block's last device needs its first, sbdf");
+    const bdf = (field: "sbdf" | "last") => {
+      const text = r[field];
+      if (typeof text !== "string") return undefined;
+      sbdf(`${at}/${field}`, text, err);
+      const p = parseSbdf(text);
+      if (!p.ok) return undefined;
+      if (p.value.seg !== 0) {
+        err(`${at}/${field}`, `Xen parses IVMD blocks for segment 0 alone ("int seg = 0; /* XXX */"); got segment ${p.value.seg.toString(16).padStart(4, "0")}`);
+        return undefined;
+      }
+      return bdfOf(p.value);
+    };
+    const [first, last] = [bdf("sbdf"), bdf("last")];
+    if (first !== undefined && last !== undefined && last <= first) err(`${at}/last`, `a range block's last device comes after its first, ${String(r.sbdf)} (Xen refuses the table: "IVMD: invalid Range_Last Dev_Id")`);
+    if (!range || first === undefined) return;
+    // reserve_unity_map_for_device(): another range overlapping on one device fails the table
+    for (let k = first; k <= (last ?? first); k++) {
+      const maps = unity.get(k) ?? [];
+      const clash = maps.find((o) => range.base <= o.end && o.base <= range.end && (o.base !== range.base || o.end !== range.end));
+      if (clash) {
+        err(`${at}/base`, `the unity map [${range.base.toString(16)},${(range.end + 1).toString(16)}) overlaps /ivmds/${clash.i}'s on the same device: Xen refuses the IVRS table ("IVMD: overlap") and boots without the AMD IOMMU`);
+        return;
+      }
+      unity.set(k, [...maps, { i, ...range }]);
+    }
+  });
 }
 
 const bdfOf = (p: { bus: number; dev: number; fn: number }) => (p.bus << 8) | (p.dev << 3) | p.fn;

@@ -44,6 +44,7 @@
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
 import { PF_REMOVALS, isStrategy, type IoportMapping, type MmioRemoval, type Pci2PcieBridges, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
+import type { IdentityTracking } from "../hypervisor/rdm.js";
 
 export const XEN_RELEASES = [
   "4.19.0",
@@ -85,13 +86,15 @@ export interface XenBehaviour {
   ioportMapping: IoportMapping;
   /** What alloc_pdev does with a PCI-to-PCIe bridge (cd2b9f0b19, 4.22.0). */
   pci2pcieBridges: Pci2PcieBridges;
+  /** How iommu_identity_mapping() records a reserved region: XSA-460 (beadd68b54; 4.19.1 on). */
+  identityTracking: IdentityTracking;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "guest-granted", pci2pcieBridges: "recorded" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "guest-granted", pci2pcieBridges: "recorded", identityTracking: "track-first" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
@@ -99,7 +102,9 @@ export function xenBehaviour(release: XenRelease): XenBehaviour {
   const pvhIrqs: PvhIrqs = line === "4.19" ? "none" : "gsi";
   const mmioRemoval: MmioRemoval = line === "4.22" ? "caller-held" : "guest-granted";
   const pci2pcieBridges: Pci2PcieBridges = line === "4.22" ? "recorded" : "unknown-type";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval, ioportMapping: "grants", pci2pcieBridges };
+  // XSA-460 (beadd68b54 on master, in 4.20.0; the 4.19 backport is in 4.19.1)
+  const identityTracking: IdentityTracking = release === "4.19.0" ? "map-first" : "track-first";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval, ioportMapping: "grants", pci2pcieBridges, identityTracking };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -117,6 +122,9 @@ export interface ScenarioXen extends XenBehaviour {
 /** What of a scenario says which Xen it runs. */
 export interface XenFields {
   xen?: XenRelease | undefined;
+  /** Reserved regions (RMRRs, IVMDs): with none, XSA-460 changes nothing a run shows. */
+  rmrrs?: readonly unknown[] | undefined;
+  ivmds?: readonly unknown[] | undefined;
   vfWithoutPf?: VfWithoutPf | undefined;
   strategy?: Strategy | undefined;
 }
@@ -139,6 +147,8 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     mmioRemoval: base.mmioRemoval,
     ioportMapping: base.ioportMapping,
     pci2pcieBridges: base.pci2pcieBridges,
+    // XSA-460 shows only where an identity map can fail part-way: a scenario with reserved regions
+    identityTracking: s.rmrrs?.length || s.ivmds?.length ? base.identityTracking : "track-first",
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
@@ -155,7 +165,7 @@ export function compareRemovals(s: XenFields, release?: XenRelease): { removals:
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants", pci2pcieBridges: "unknown-type" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants", pci2pcieBridges: "unknown-type", identityTracking: "track-first" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -272,7 +282,7 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
 
 /** What a run does where releases differ, without which release it is (a column's key). */
 function behaviourOf(x: XenBehaviour): XenBehaviour {
-  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval, ioportMapping: x.ioportMapping, pci2pcieBridges: x.pci2pcieBridges };
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval, ioportMapping: x.ioportMapping, pci2pcieBridges: x.pci2pcieBridges, identityTracking: x.identityTracking };
 }
 
 /** Two runs do the same where releases differ. */

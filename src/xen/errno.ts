@@ -24,7 +24,8 @@ export type ErrnoName =
   | "-ERANGE"
   | "-ENOSYS"
   | "-ENODATA"
-  | "-EOPNOTSUPP";
+  | "-EOPNOTSUPP"
+  | "-EADDRINUSE";
 
 export type Rc = 0 | ErrnoName;
 
@@ -52,6 +53,7 @@ const ERRNO: Record<ErrnoName, number> = {
   "-ERANGE": 34,
   "-ENOSYS": 38,
   "-EOPNOTSUPP": 95,
+  "-EADDRINUSE": 98,
 };
 
 export function errnoValue(rc: ErrnoName): number {
