@@ -5,10 +5,10 @@
 // .te/.if line a tree's m4 output came from), in parallel typed arrays.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DiagnosticTag, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
-import { noteText, type Note, type Span } from "../diagnostics/diagnostic.js";
+import { noteText, type Note, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
@@ -17,6 +17,14 @@ import { madePlaces } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
 import { lintFix } from "./lint.js";
+
+/** LSP's DiagnosticSeverity of each of ours (lint's info and hint, a config file's say). */
+const LSP_SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
 
 /** Lint codes of a declaration nothing uses (shown as unnecessary code). */
 const UNNECESSARY: ReadonlySet<string> = new Set(["unused-type", "unused-attribute", "unused-boolean"]);
@@ -435,7 +443,7 @@ function diagnosticsByUri(
     const at = rangeOf(d.span) ?? { uri: fallback, range: zero() };
     const lsp: LspDiagnostic = {
       range: at.range,
-      severity: d.severity === "error" ? 1 : 2, // DiagnosticSeverity.Error, .Warning
+      severity: LSP_SEVERITY[d.severity],
       code: d.code,
       source: "xsm",
       message: d.message,
