@@ -6,53 +6,28 @@ import { modulesConfReading, type ExpandedTree } from "../build/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
-import { findJsonSyntaxError } from "../io/json-syntax.js";
-import { jsonTooDeep } from "../io/json.js";
 import {
   applyUserSay,
   fileLines,
   locateFolded,
   modulesConfFindings,
-  parseConfig,
   physicalLines,
   treeCallRepeats,
   type LintConfig,
   type LintResult,
 } from "../lint/index.js";
 
-/** As deep as `xsm lint` reads a config (src/cli/io.ts MAX_JSON_DEPTH). */
-const MAX_JSON_DEPTH = 64;
+/** The name of the config file `xsm lint` reads. */
+export const LINT_CONFIG = ".xsm-lint.json";
 
 /** The config file `xsm lint` reads for a policy.conf (beside it) or a tree (in its folder). */
 export function lintConfigPath(target: string, isTree: boolean): string {
-  return join(isTree ? target : dirname(target), ".xsm-lint.json");
+  return join(isTree ? target : dirname(target), LINT_CONFIG);
 }
 
-/** A config file's text as `xsm lint` reads it: its severities, or what is wrong with it in
- *  `xsm lint`'s words (file, line and column of bad JSON; the JSON path of a bad key). */
-export function readLintConfig(path: string, text: string): { config: LintConfig } | { problem: string } {
-  let doc: unknown;
-  const body = text.replace(/^\uFEFF/, "");
-  try {
-    doc = JSON.parse(body);
-  } catch (err) {
-    const at = findJsonSyntaxError(body);
-    return {
-      problem: at
-        ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}`
-        : `${path}: invalid JSON: ${(err as Error).message}`,
-    };
-  }
-  const deep = jsonTooDeep(doc, MAX_JSON_DEPTH);
-  if (deep !== undefined) {
-    const why = `nested deeper than ${MAX_JSON_DEPTH} levels; a lint config is a few levels deep`;
-    return { problem: `${path}: ${deep}: ${why}` };
-  }
-  try {
-    return { config: parseConfig(doc, path) };
-  } catch (err) {
-    return { problem: (err as Error).message };
-  }
+/** Whether a path (or URI) names a lint config, `.xsm-lint.json`: never a policy to analyse. */
+export function isLintConfig(pathOrUri: string): boolean {
+  return /(^|[/\\])\.xsm-lint\.json$/.test(pathOrUri);
 }
 
 /** A policy.conf's findings, as `xsm lint FILE` gives them. */
