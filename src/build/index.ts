@@ -8,8 +8,9 @@ import { expandTree } from "./expand.js";
 import { Locator, type SourceLookup } from "./locate.js";
 import { sectionMacros, type MacroDef } from "./macros.js";
 import type { PolicyTree, TreeOptions } from "./tree.js";
+export { enabledModules } from "./modules-conf.js";
 
-export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, modulesConfReading, treeFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
+export { readTree, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, modulesConfReading, treeFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
 export { runM4 } from "./m4.js";
 export { expandTree, treeSources, type ExpandedTree, type TreeOverlay } from "./expand.js";
 

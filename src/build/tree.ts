@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import { mkflaskSids, type XenSidNumbering } from "../binary/initial-sids.js";
+import { ALPHA_LINE, enabledModules, LOWERCASE_LINE, type ModulesConfReading } from "./modules-conf.js";
 
 export interface TreeOptions {
   /** Xen's xen/xsm/flask/policy (security_classes, initial_sids, access_vectors). Default: where
@@ -79,23 +80,6 @@ export const XEN_FLASK_DIR = "../../../xen/xsm/flask/policy";
 
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
 
-/** Makefile.common's ENABLED_LIST: awk '/^[ \t]*[a-z]/{ if ($3 == "on") print $1 }' modules.conf.
- *  awk splits a record on runs of blanks, leading blanks ignored. `lines` is the awk pattern a
- *  line must match to be read: Xen 4.3-4.5's one Makefile reads `/^[[:blank:]]*[[:alpha:]]/`, so
- *  a module named with a capital is read there (moduleLines). */
-export function enabledModules(modulesConf: string, lines: RegExp = LOWERCASE_LINE): string[] {
-  const enabled: string[] = [];
-  for (const line of modulesConf.split("\n")) {
-    if (!lines.test(line)) continue;
-    const fields = line.trim().split(/[ \t]+/);
-    if (fields[2] === "on") enabled.push(fields[0]!);
-  }
-  return enabled;
-}
-
-const LOWERCASE_LINE = /^[ \t]*[a-z]/;
-const ALPHA_LINE = /^[ \t]*[A-Za-z]/;
-
 /** The lines of modules.conf a tree's Makefile reads: Xen 4.3-4.5's one Makefile any starting
  *  with a letter (`[[:alpha:]]`, C locale), 4.6-4.7's and Makefile.common's (4.8 on) one starting
  *  with a lowercase letter. */
@@ -107,7 +91,7 @@ export function moduleLines(treeDir: string): RegExp {
 /** How the tree's Makefile reads its modules.conf (lint's modules-conf findings): the lines it
  *  reads, in pattern and in words, whether it finds a module's file whatever its case (4.3-4.7's
  *  `find -iname`), and the module files there are to switch. */
-export function modulesConfReading(tree: Pick<PolicyTree, "dir" | "modulesConf">): { file: string; reads: RegExp; readsWhat: string; caseBlind: boolean; modules: { name: string; file: string }[] } {
+export function modulesConfReading(tree: Pick<PolicyTree, "dir" | "modulesConf">): ModulesConfReading {
   const caseBlind = tree.modulesConf === MODULES_CONF_BEFORE_48;
   const reads = caseBlind ? moduleLines(tree.dir) : LOWERCASE_LINE;
   const readsWhat = reads === ALPHA_LINE ? "lines starting with a letter" : "lines starting with a lowercase letter";

@@ -74,18 +74,9 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
     const expanded = await expandTreeArgument(target, opts);
     const { sources } = expanded;
     const { modulesConfReading } = await import("../build/index.js");
-    const reading = modulesConfReading(expanded.tree);
-    // (whether or not the policy builds: a module listed twice is why it does not)
-    const switches = lint.modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
-    let found: Diagnostic[];
-    if (expanded.failed) {
-      found = [...lint.applyUserSay(switches, lint.fileLines(sources), sources, config), ...expanded.diagnostics];
-    } else {
-      const run = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids });
-      const calls = run.rules && lint.treeCallRepeats(run.rules, expanded.locator, sources, expanded.macros);
-      const located = lint.locateFolded(run.diagnostics, expanded.conf, (d) => expanded.locator.diagnostic(d), calls);
-      found = lint.applyUserSay([...switches, ...located], lint.fileLines(sources), sources, config);
-    }
+    const tree = { ...expanded, modulesConf: modulesConfReading(expanded.tree) };
+    const run = expanded.failed ? undefined : lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids });
+    const found = [...lint.treeFindings(run, tree, config), ...(expanded.failed ? expanded.diagnostics : [])];
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
     const placed = inTree(found, target, sources);
     diagnostics = placed.diagnostics;
@@ -95,8 +86,7 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
     const text = readPolicyFile(target, "xsm lint");
     const name = assumed ?? displayName(target);
     report = { format: opts.format, text, fallbackFile: name };
-    const found = lint.lintText(text, name, { mls: opts.mls }).diagnostics;
-    diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === name ? text : undefined), config);
+    diagnostics = lint.confFindings(lint.lintText(text, name, { mls: opts.mls }), text, name, config);
   }
   if (opts.format === "text") {
     if (diagnostics.length > 0) {

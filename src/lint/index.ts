@@ -8,7 +8,8 @@ import type { Locator, SourceLookup } from "../build/locate.js";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import type { Compiled } from "../policy/index.js";
 import { CHECK_CODES, EARLIER_RULE, ruleMarks, runChecks, type RuleMark } from "./checks.js";
-import { MODULE_SWITCH } from "./modules-conf.js";
+import { MODULE_SWITCH, modulesConfFindings } from "./modules-conf.js";
+import type { ModulesConfReading } from "../build/modules-conf.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
 export { MODULE_SWITCH, modulesConfFindings, type ModulesConfInput } from "./modules-conf.js";
@@ -281,6 +282,35 @@ export function applyUserSay(diags: readonly Diagnostic[], linesAt: LinesAt, fil
     out.push(severity ? { ...d, severity } : d);
   }
   return out;
+}
+
+/** A policy.conf's findings, as `xsm lint FILE` reports them and the language server publishes. */
+export function confFindings(raw: LintResult, text: string, file: string, config: LintConfig): Diagnostic[] {
+  return applyUserSay(raw.diagnostics, physicalLines(text), (f) => (f === file ? text : undefined), config);
+}
+
+/** What a built tree gives lint (build's ExpandedTree has all but the last): m4's output, its
+ *  locator into the tree's files, those files' texts, the macros, and how the tree's Makefile
+ *  reads its modules.conf (build's modulesConfReading). */
+export interface LintTree {
+  conf: string;
+  locator: Locator;
+  sources: SourceLookup;
+  macros: ReadonlyMap<string, MacroDef>;
+  modulesConf: ModulesConfReading;
+}
+
+/** A tree's findings in its files, as `xsm lint DIR` reports them (before it names the files from
+ *  where it ran) and the language server publishes: modules.conf's first, whether or not the tree
+ *  built (a module listed twice is why it does not); then, when m4's output was linted (`raw`),
+ *  the checks' findings located in the .te/.if files, a macro's repeats folded. */
+export function treeFindings(raw: LintResult | undefined, tree: LintTree, config: LintConfig): Diagnostic[] {
+  const { locator, sources, macros, conf, modulesConf } = tree;
+  const switches = modulesConfFindings({ ...modulesConf, text: sources(modulesConf.file) ?? "" });
+  if (raw === undefined) return applyUserSay(switches, fileLines(sources), sources, config);
+  const calls = raw.rules && treeCallRepeats(raw.rules, locator, sources, macros);
+  const located = locateFolded(raw.diagnostics, conf, (d) => locator.diagnostic(d), calls);
+  return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
 }
 
 /** What is wrong with a config document: where (a JSON pointer, RFC 6901) and what. `key`: the

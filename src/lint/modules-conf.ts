@@ -5,20 +5,12 @@
 // m4; these findings say so. The caller (the CLI, on a tree) gives the text and what the tree's
 // Makefile reads; this module reads no files.
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import { modulesConfLines, type ModulesConfReading } from "../build/modules-conf.js";
 import { finding } from "./finding.js";
 
-export interface ModulesConfInput {
-  /** modules.conf as the tree names it (modules/modules.conf, or policy/modules.conf before 4.8). */
-  file: string;
+/** How the tree's Makefile reads modules.conf (build's modulesConfReading) and its text. */
+export interface ModulesConfInput extends ModulesConfReading {
   text: string;
-  /** The awk pattern of the lines the tree's Makefile reads. */
-  reads: RegExp;
-  /** What those lines are, in words ("lines starting with a lowercase letter"). */
-  readsWhat: string;
-  /** The tree's module files (.te), by the name the Makefile looks for and their file. */
-  modules: readonly { name: string; file: string }[];
-  /** The Makefile finds a module's file whatever its case (4.3-4.7's `find -iname`). */
-  caseBlind: boolean;
 }
 
 /** What `xsm lint --list` says of the tree-only check. */
@@ -39,22 +31,16 @@ export function modulesConfFindings(input: ModulesConfInput): Diagnostic[] {
   const named = new Map<string, { name: string; span: Span; on: Span | undefined }>();
   // modules a line's finding names already (not said again as unlisted), in lower case
   const told = new Set<string>();
-  let offset = 0;
-  text.split("\n").forEach((line, i) => {
-    const lead = line.length - line.trimStart().length;
-    const start = offset;
-    const at = (length: number): Span => ({ file, line: i + 1, col: lead + 1, endLine: i + 1, endCol: lead + 1 + length, offset: start + lead, length });
-    offset += line.length + 1;
-    if (!reads.test(line)) {
+  for (const { text: line, line: n, offset: start, lead, read, fields } of modulesConfLines(text, reads)) {
+    const at = (length: number): Span => ({ file, line: n, col: lead + 1, endLine: n, endCol: lead + 1 + length, offset: start + lead, length });
+    if (!read) {
       const m = SWITCH_LIKE.exec(line);
       if (m && /^(on|off)$/i.test(m[2]!)) {
         told.add(m[1]!.toLowerCase());
         out.push(finding("module-switch", `the Makefile reads only ${readsWhat}, so it skips this line: module \`${m[1]}\` is neither on nor off, and is left out`, at(m[1]!.length)));
       }
-      return;
+      continue;
     }
-    // awk's fields: runs of blanks split them, leading blanks ignored
-    const fields = line.trim().split(/[ \t]+/);
     const name = fields[0]!;
     const value = fields[2];
     const on = value === "on";
@@ -63,9 +49,10 @@ export function modulesConfFindings(input: ModulesConfInput): Diagnostic[] {
       // `foo=on`, `foo =on`: an `=` not standing alone as the second word
       const glued = written.includes("=") && fields[1] !== "=";
       const meant = /=\s*([^\s#]+)/.exec(written)?.[1] ?? "on";
-      told.add(name.split("=")[0]!.toLowerCase());
+      const module = name.split("=")[0]!;
+      told.add(module.toLowerCase());
       const message = glued
-        ? `\`${written}\` is not three words to the Makefile's awk, which splits on blanks, so it is no switch: module \`${name.split("=")[0]}\` is off; write \`${name.split("=")[0]} = ${meant}\``
+        ? `\`${written}\` is not three words to the Makefile's awk, which splits on blanks, so it is no switch: module \`${module}\` is off; write \`${module} = ${meant}\``
         : value === undefined
           ? `the Makefile takes a module as on only when the line's third word is \`on\` (\`${name} = on\`), and this line has none, so module \`${name}\` is off`
           : `the Makefile takes a module as on only when the line's third word is \`on\`, and here it is \`${value}\`, so module \`${name}\` is off`;
@@ -75,7 +62,7 @@ export function modulesConfFindings(input: ModulesConfInput): Diagnostic[] {
     const first = named.get(key);
     if (first === undefined) {
       named.set(key, { name, span: at(name.length), on: on ? at(name.length) : undefined });
-      return;
+      continue;
     }
     // said against the line that switched it on when one did, else the first
     const earlier = first.on ?? first.span;
@@ -87,7 +74,7 @@ export function modulesConfFindings(input: ModulesConfInput): Diagnostic[] {
           : `module \`${name}\` is listed again (first at line ${earlier.line})`;
     out.push(finding("module-switch", message, at(name.length), [{ message: first.on ? "switched on here" : "listed first here", span: earlier }]));
     first.on ??= on ? at(name.length) : undefined;
-  });
+  }
   const files = new Set(input.modules.map((m) => fold(m.name)));
   for (const m of input.modules) {
     if (named.has(fold(m.name)) || told.has(m.name.toLowerCase())) continue;

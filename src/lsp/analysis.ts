@@ -6,7 +6,7 @@ import { sourceRefusals } from "../binary/xen-compat.js";
 import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
 import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
-import { expandTree, treeFiles, TreeError, type PolicyTree } from "../build/index.js";
+import { expandTree, modulesConfReading, treeFiles, TreeError, type PolicyTree } from "../build/index.js";
 import type { PlatformDecl, PolicyAst } from "../policy/ast.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "../policy/expand.js";
@@ -15,8 +15,7 @@ import { resolve as resolveNames } from "../policy/resolve.js";
 import { desugarPlatforms } from "../policy/svp.js";
 import type { Symbols } from "../policy/symbols.js";
 import { indexNames, type NameIndex } from "../policy/name-index.js";
-import { lintCompiled, type LintConfig, type LintResult } from "../lint/index.js";
-import { confFindings, treeFindings } from "./lint.js";
+import { confFindings, lintCompiled, treeFindings, type LintConfig, type LintResult } from "../lint/index.js";
 
 export interface Analysis {
   /** The text the compiler read (a document, or m4's output for a tree), and its name in spans. */
@@ -125,11 +124,14 @@ export function analyzeTree(
   }
   const expanded = expandTree(root, { flaskDir, mls }, texts);
   const { tree, sources, macros } = expanded;
+  const lintTree = { ...expanded, modulesConf: modulesConfReading(tree) };
   if (expanded.failed)
     return {
       text: expanded.conf,
       file: "policy.conf",
-      diagnostics: expanded.diagnostics,
+      // modules.conf's findings as `xsm lint DIR` gives them when the tree does not build: a
+      // module switched on twice is often why
+      diagnostics: [...(lint ? treeFindings(undefined, lintTree, lint) : []), ...expanded.diagnostics],
       platforms: [],
       tree,
       macros,
@@ -146,7 +148,9 @@ export function analyzeTree(
     diagnostics: [
       ...expanded.diagnostics,
       ...analysis.diagnostics.map((d) => locator.diagnostic(d)),
-      ...(linted && lint ? treeFindings(linted, expanded, lint) : []),
+      // modules.conf's findings even when m4's output does not compile (a module switched on twice
+      // is often why), the checks' only when it does
+      ...(lint ? treeFindings(linted, lintTree, lint) : []),
     ],
     tree,
     locator,

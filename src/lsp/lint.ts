@@ -1,21 +1,11 @@
-// `xsm lint` in the editor: after a compile that succeeds, the same checks, folds, suppression
-// comments and config as `xsm lint` (src/cli/lint.ts) over the same text, run in the analysis
-// worker with the rest of the analysis (job.ts), never on the server's thread.
+// `xsm lint` in the editor: where its config file is (read as `xsm lint` reads it: lint/config.ts),
+// and the quick fixes of its findings. The findings themselves are `xsm lint`'s (src/lint: confFindings, treeFindings),
+// made in the analysis worker with the rest of the analysis (analysis.ts), never on the server's
+// thread.
 import { dirname, join } from "node:path";
-import { modulesConfReading, type ExpandedTree } from "../build/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
-import {
-  applyUserSay,
-  fileLines,
-  locateFolded,
-  modulesConfFindings,
-  physicalLines,
-  treeCallRepeats,
-  type LintConfig,
-  type LintResult,
-} from "../lint/index.js";
 
 /** The name of the config file `xsm lint` reads. */
 export const LINT_CONFIG = ".xsm-lint.json";
@@ -28,23 +18,6 @@ export function lintConfigPath(target: string, isTree: boolean): string {
 /** Whether a path (or URI) names a lint config, `.xsm-lint.json`: never a policy to analyse. */
 export function isLintConfig(pathOrUri: string): boolean {
   return /(^|[/\\])\.xsm-lint\.json$/.test(pathOrUri);
-}
-
-/** A policy.conf's findings, as `xsm lint FILE` gives them. */
-export function confFindings(raw: LintResult, text: string, file: string, config: LintConfig): Diagnostic[] {
-  return applyUserSay(raw.diagnostics, physicalLines(text), (f) => (f === file ? text : undefined), config);
-}
-
-/** A tree's findings in its files, as `xsm lint DIR` gives them (before it names the files from
- *  where it ran). */
-export function treeFindings(raw: LintResult, expanded: ExpandedTree, config: LintConfig): Diagnostic[] {
-  const { locator, sources, macros, conf } = expanded;
-  // modules.conf as the tree's Makefile reads it, first, as `xsm lint DIR` says it
-  const reading = modulesConfReading(expanded.tree);
-  const switches = modulesConfFindings({ ...reading, text: sources(reading.file) ?? "" });
-  const calls = raw.rules && treeCallRepeats(raw.rules, locator, sources, macros);
-  const located = locateFolded(raw.diagnostics, conf, (d) => locator.diagnostic(d), calls);
-  return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
 }
 
 /** A quick fix that is certain (onCodeAction offers it while the text is still `expect` there):

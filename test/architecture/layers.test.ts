@@ -51,8 +51,9 @@ const LAYERS: Layer[] = [
     modules: ["src/binary/"],
     mayImport: ["diagnostics", "io", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
-  // m4's output mapped back to a tree's files: pure, so the studio page uses the same mapping
-  { name: "build-map", modules: ["src/build/locate", "src/build/macros"], mayImport: ["diagnostics", "policy-contract", "policy-syntax"] },
+  // m4's output mapped back to a tree's files, and modules.conf as the Makefile reads it: pure,
+  // so the studio page uses the same mapping and build and lint the same reading
+  { name: "build-map", modules: ["src/build/locate", "src/build/macros", "src/build/modules-conf"], mayImport: ["diagnostics", "policy-contract", "policy-syntax"] },
   {
     name: "lint",
     modules: ["src/lint/"],

@@ -5,17 +5,12 @@
 // function-0 copy) and amd_iommu_add_device (-ENODEV with no IOMMU), and pci.c's pci_add_device
 // (the pdev kept, owned by no one), device_assigned and pci_remove_device/iommu_remove_device.
 import { describe, expect, it } from "vitest";
-import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../../src/hypervisor/index.js";
+import { PciRegistry, formatSbdf } from "../../src/hypervisor/index.js";
 import type { IvrsEntry } from "../../src/hypervisor/types.js";
 import { DummyXsm } from "../../src/xsm/dummy.js";
+import { dom0, sbdf as key } from "./helpers.js";
 
-const dom0 = { domid: 0, name: "dom0", control: true, hardware: true };
 const guest = { domid: 1, name: "guest", control: false, hardware: false };
-const key = (t: string) => {
-  const p = parseSbdf(t);
-  if (!p.ok) throw new Error(t);
-  return sbdfKey(p.value);
-};
 const entry = (bdf: string, o: { alias?: string; last?: string } = {}): IvrsEntry => ({
   bdf: key(bdf),
   ...(o.alias !== undefined ? { alias: key(o.alias) } : {}),

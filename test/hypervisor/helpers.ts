@@ -5,6 +5,7 @@ import type { Domain, Rc, XsmCheck, XsmHook, XsmModule } from "../../src/xsm/typ
 import type { DomainTable } from "../../src/hypervisor/types.js";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
 import type { RegistryOptions } from "../../src/hypervisor/types.js";
+import { toSbdfKey } from "../../src/xen/sbdf.js";
 
 export type Decide = (cur: Domain, hook: XsmHook, machineBdf: number) => boolean;
 
@@ -72,6 +73,19 @@ export class Domains implements DomainTable {
     return [...this.map.values()];
   }
 }
+
+/** A PCI address written in a test ("0000:03:00.0"), as the registry keys it. */
+export function sbdf(text: string): number {
+  const k = toSbdfKey(text);
+  if (!k.ok) throw new Error(`not a PCI address: ${text}`);
+  return k.value;
+}
+
+/** The plain cast of the registry's unit tests: the hardware domain (control too: the dummy
+ *  module lets only a control domain plug devices) and two guests. */
+export const dom0: Domain = { domid: 0, name: "dom0", control: true, hardware: true };
+export const g1: Domain = { domid: 1, name: "g1", control: false, hardware: false };
+export const g2: Domain = { domid: 2, name: "g2", control: false, hardware: false };
 
 /** The SVP cast of the thread: Daniel Smith's supervisor VP and a guest VP (README's scenario example). */
 export const svpHwdom: Domain = { domid: 0, name: "svp-hwdom", control: true, hardware: true };

@@ -7,11 +7,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
 import type { Rc } from "../../src/xsm/types.js";
-import { toSbdfKey } from "../../src/xen/sbdf.js";
-import { Domains, ScriptedXsm } from "./helpers.js";
+import { Domains, sbdf as key, ScriptedXsm } from "./helpers.js";
 import { ADDRESSES, CountingXsm, DOMAINS, opsArb, scriptedDecider, step, type World } from "./model.js";
 
-const key = (t: string) => (toSbdfKey(t) as { value: number }).value;
 // 03:00.0 (a PF) stride 1: .1 .. .7; 03:10.0 (a VF) stride 2: .2 is another VF's address, .4 and .6
 // are no one's; 03:05.0 by pci-phantom=03:05,1, bumped to 2 by the real 03:05.1 (not an address)
 const DEVCAP = new Map([

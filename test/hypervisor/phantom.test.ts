@@ -8,18 +8,10 @@ import { PciRegistry } from "../../src/hypervisor/index.js";
 import type { ContextChange, DeviceType, PhantomDev, Quarantine, RegistryOptions } from "../../src/hypervisor/types.js";
 import { DOM_IO } from "../../src/hypervisor/types.js";
 import { DummyXsm } from "../../src/xsm/dummy.js";
-import { toSbdfKey } from "../../src/xen/sbdf.js";
+import { dom0, g1, g2, sbdf as key } from "./helpers.js";
 import { parsePhantomDev, phantomRejectLine } from "../../src/xen/pci-phantom.js";
 
-const dom0 = { domid: 0, name: "dom0", control: true, hardware: true };
 const hw2 = { domid: 3, name: "hw2", control: true, hardware: true }; // control too: the dummy module lets only a control domain plug devices
-const g1 = { domid: 1, name: "g1", control: false, hardware: false };
-const g2 = { domid: 2, name: "g2", control: false, hardware: false };
-const key = (t: string) => {
-  const k = toSbdfKey(t);
-  if (!k.ok) throw new Error(t);
-  return k.value;
-};
 
 function registry(o: { devcap?: Record<string, number>; pciPhantom?: PhantomDev[]; present?: string[]; types?: Record<string, DeviceType>; quarantine?: Quarantine; extra?: Partial<RegistryOptions> } = {}) {
   const log: string[] = [];

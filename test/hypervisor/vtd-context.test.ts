@@ -10,16 +10,8 @@ import { PciRegistry } from "../../src/hypervisor/index.js";
 import type { BridgeType, ContextChange, DeviceType, Pci2PcieBridges, PciBridge, Quarantine } from "../../src/hypervisor/types.js";
 import { DOMID_IO } from "../../src/xsm/security.js";
 import { DummyXsm } from "../../src/xsm/dummy.js";
-import { toSbdfKey } from "../../src/xen/sbdf.js";
+import { dom0, g1, g2, sbdf as key } from "./helpers.js";
 
-const dom0 = { domid: 0, name: "dom0", control: true, hardware: true };
-const g1 = { domid: 1, name: "g1", control: false, hardware: false };
-const g2 = { domid: 2, name: "g2", control: false, hardware: false };
-const key = (t: string) => {
-  const k = toSbdfKey(t);
-  if (!k.ok) throw new Error(t);
-  return k.value;
-};
 const BRIDGE = "0000:00:1c.0";
 
 /** A registry with the bridge 00:1c.0 over bus 5 (and what `more` adds), the devices `pci` conventional. */

@@ -244,4 +244,26 @@ describe.skipIf(!hasM4)("xsm lsp: lint findings in a policy tree (needs GNU m4)"
       await c.close();
     }
   });
+
+  it("a module switched on twice: modules.conf's finding published though the policy does not compile, as `xsm lint DIR` says it", async () => {
+    const tree = join(work, "twice");
+    cpSync(join(repoRoot, "examples/xen-flask"), tree, { recursive: true });
+    const conf = join(tree, "modules/modules.conf");
+    writeFileSync(conf, `${readFileSync(conf, "utf8")}xenstore = on\n`);
+    const te = join(tree, "modules/xenstore.te");
+    const uri = pathToFileURL(te).href;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      await c.open(uri, readFileSync(te, "utf8"));
+      await analysed(c, uri);
+      const switches = (c.latest.get(pathToFileURL(conf).href) ?? []).filter((d) => d.code === "module-switch");
+      expect(switches.map((d) => d.message)).toEqual([expect.stringMatching(/^module `xenstore` is switched on again \(first at line \d+\): the Makefile hands its files to m4 twice/)]);
+      // the compile's errors are there too (everything in xenstore.te declared twice)
+      expect([...c.latest.values()].flat().some((d) => d.severity === 1 && d.code !== "module-switch")).toBe(true);
+      const cli = (await cliFindings(tree, tree)).filter((f) => f.startsWith("module-switch"));
+      expect(lintFindings(c.latest, tree).filter((f) => f.startsWith("module-switch"))).toEqual(cli);
+    } finally {
+      await c.close();
+    }
+  });
 });
