@@ -12,7 +12,7 @@ export type CatalogSeverity = "error" | "warning";
 
 /** A diagnostic's severity: the catalog's, or, for a lint finding, what a config file sets (lint's
  *  `info` and `hint`, LSP's DiagnosticSeverity.Information and .Hint; neither fails a run). */
-export type Severity = CatalogSeverity | "info" | "hint";
+export type Severity = "error" | "warning" | "info" | "hint";
 
 /** Every severity, most severe first (the order counts are said in). */
 export const SEVERITIES: readonly Severity[] = ["error", "warning", "info", "hint"];
@@ -61,7 +61,7 @@ export const CATALOG = {
 
   // ---- policy text: resolve ----
   undeclared: entry("error", "policy text", "A name is used that no declaration before it (or anywhere, for types) introduces.", sentence),
-  duplicate: entry("error", "policy text", "A name, permission, label or context entry is declared twice.", sentence),
+  duplicate: entry("error", "policy text", "A name, permission, label or context entry is declared twice; a note points at the first declaration (a role or user declared again is no duplicate: checkpolicy merges them).", sentence),
   reserved: entry("error", "policy text", "`self` is reserved: it names the source type in a rule's target.", () => "self is a reserved name and cannot be declared as a type"),
   "alias-of-alias": entry("error", "policy text", "An alias is given to an alias; checkpolicy wants it on the primary type.", (alias: string) => `${alias} is an alias; give the alias to its type`),
   self: entry(
