@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
+import type { SourceLookup } from "../build/locate.js";
 
 /** The name of the config file `xsm lint` reads. */
 export const LINT_CONFIG = ".xsm-lint.json";
@@ -68,4 +69,52 @@ function ownLines(text: string, from: number, to: number): Omit<LintFix, "title"
   if (!/^[ \t]*$/.test(text.slice(start, from))) return undefined;
   if (!/^[ \t]*(#.*)?\r?\n?$/.test(text.slice(to, end))) return undefined;
   return { start, end, expect: text.slice(start, end) };
+}
+
+/** A quick fix in a file of a policy tree: its whole line `line` (0-based) removed, offered while
+ *  the text there is still `expect` (the line with its newline; the last line has none). */
+export interface TreeLintFix {
+  title: string;
+  file: string;
+  line: number;
+  expect: string;
+}
+
+/** A policy tree's files (relative to it: every module's, switched on or off) and their texts as
+ *  the editor has them. */
+export interface TreeTexts {
+  files: readonly string[];
+  sources: SourceLookup;
+}
+
+/** The fix of an unused boolean in a policy tree (Xen's tools/flask/policy): the line declaring
+ *  it removed, where that line is `gen_bool(NAME, DEFAULT)` (misc_macros.spt's macro, which writes
+ *  `bool NAME dflt_or_overr(NAME_conf, DEFAULT);`) or `bool NAME DEFAULT;`, alone on it (a comment
+ *  after it aside), and no other place of any file of the tree names the boolean: not an `if` in
+ *  an interface no module calls, not a module switched off, not a comment. `NAME_conf`, the
+ *  build's override of the default (`-D NAME_conf=true`), is another word and means nothing once
+ *  the boolean is gone. */
+export function treeLintFix(d: Diagnostic, tree: TreeTexts): TreeLintFix | undefined {
+  const span = d.span;
+  if (d.code !== "unused-boolean" || !span || span.endLine !== span.line) return undefined;
+  const text = tree.sources(span.file);
+  if (text === undefined) return undefined;
+  const lines = text.split("\n");
+  const lineText = lines[span.line - 1];
+  if (lineText === undefined) return undefined;
+  const name = lineText.slice(span.col - 1, span.endCol - 1);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
+  const declares = new RegExp(
+    `^[ \\t]*(?:gen_bool\\([ \\t]*\`?${name}'?[ \\t]*,[ \\t]*\`?(?:true|false)'?[ \\t]*\\)|bool[ \\t]+${name}[ \\t]+(?:true|false)[ \\t]*;)[ \\t]*(?:#.*)?\\r?$`,
+  );
+  if (!declares.test(lineText)) return undefined;
+  const word = new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`, "g");
+  let named = 0;
+  for (const file of tree.files) {
+    named += tree.sources(file)?.match(word)?.length ?? 0;
+    if (named > 1) return undefined;
+  }
+  if (named !== 1) return undefined; // (the line itself is the one)
+  const last = span.line === lines.length;
+  return { title: `Remove the unused boolean ${name}`, file: span.file, line: span.line - 1, expect: last ? lineText : `${lineText}\n` };
 }

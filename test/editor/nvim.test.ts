@@ -141,6 +141,22 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(steps[2]!.config[0]).toMatch(/^2:4 1 \S+\.xsm-lint\.json:3:5: \/severity\/unused-typ: unknown check /);
   }, 90_000);
 
+  it("a policy tree: an unused gen_bool in a .te, its quick fix removing the line", () => {
+    const tree = join(work, "bools");
+    cpSync(join(root, "examples/xen-flask"), tree, { recursive: true });
+    const te = join(tree, "modules/guest_features.te");
+    const lines = readFileSync(te, "utf8").split("\n");
+    const at = lines.indexOf("gen_bool(guest_writeconsole, true)") + 1;
+    lines.splice(at, 0, "gen_bool(spare_flag, false)");
+    writeFileSync(te, lines.join("\n"));
+    const seen = runNvim(te, [at, 0], [at, 0], undefined, true);
+    expect(seen.error).toBeUndefined();
+    // (the compiler's own `unused` warning is on the line too; the fix is the lint finding's)
+    expect(seen.diagnostics).toContainEqual({ line: at, col: 9, message: "boolean spare_flag is read by no conditional", code: "unused-boolean" });
+    expect(seen.diagnostics.every((d) => d.line === at)).toBe(true);
+    expect(seen.fixed).toBe(lines[at + 1]);
+  }, 90_000);
+
   it("a policy tree: an error inside a macro at the calling line, the interface's hover, definition, signature, highlights and workspace symbols", () => {
     const tree = join(work, "tree");
     cpSync(join(root, "examples/xen-flask"), tree, { recursive: true });

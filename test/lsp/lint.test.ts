@@ -245,6 +245,52 @@ describe.skipIf(!hasM4)("xsm lsp: lint findings in a policy tree (needs GNU m4)"
     }
   });
 
+  it("an unused boolean of a tree (gen_bool in a .te, or a bool statement): its line removed where nothing else in the tree names it", async () => {
+    const tree = join(work, "bools");
+    cpSync(join(repoRoot, "examples/xen-flask"), tree, { recursive: true });
+    const te = join(tree, "modules/guest_features.te");
+    // spare_flag and plain_flag are named nowhere else; noted_flag is named in another module's
+    // comment (removing its line could be wrong: no fix); a gen_bool sharing its line, none either
+    writeFileSync(join(tree, "modules/nic_dev.te"), `${readFileSync(join(tree, "modules/nic_dev.te"), "utf8")}# noted_flag: kept for the next release\n`);
+    const text = `${readFileSync(te, "utf8")}gen_bool(spare_flag, false)   # not used yet\nbool plain_flag true;\ngen_bool(noted_flag, false)\ngen_bool(shared_flag, false) type shared_t;\n`;
+    writeFileSync(te, text);
+    const uri = pathToFileURL(te).href;
+    const fixesAt = (d: Diagnostic) => c.rpc.sendRequest("textDocument/codeAction", { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } }) as Promise<CodeAction[]>;
+    const c = await inProcess({ debounceMs: 20 });
+    try {
+      const first = c.diagnostics(uri, (p) => byCode(p, "unused-boolean").length > 0);
+      await c.open(uri, text);
+      const unused = byCode(await first, "unused-boolean");
+      const byName = new Map(unused.map((d) => [/^boolean (\S+) /.exec(d.message)![1]!, d]));
+      expect([...byName.keys()].sort()).toEqual(["noted_flag", "plain_flag", "shared_flag", "spare_flag"]);
+      expect(await fixesAt(byName.get("noted_flag")!)).toEqual([]);
+      expect(await fixesAt(byName.get("shared_flag")!)).toEqual([]);
+      let current = text;
+      let version = 1;
+      for (const [name, line] of [["spare_flag", "gen_bool(spare_flag, false)   # not used yet\n"], ["plain_flag", "bool plain_flag true;\n"]] as const) {
+        const d = c.latest.get(uri)!.find((x) => x.code === "unused-boolean" && x.message.startsWith(`boolean ${name} `))!;
+        const actions = await fixesAt(d);
+        expect(actions.map((a) => a.title)).toEqual([`Remove the unused boolean ${name}`]);
+        const edits = actions[0]!.edit!.changes![uri]!;
+        expect(edits).toHaveLength(1);
+        const next = TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, current), edits);
+        expect(next).toBe(current.replace(line, ""));
+        const after = c.diagnostics(uri, (p) => p.version === undefined && !byCode(p, "unused-boolean").some((x) => x.message.startsWith(`boolean ${name} `)));
+        await c.change(uri, ++version, next);
+        const p = await after;
+        // the tree still builds and compiles: no error, the other findings as they were
+        expect(p.diagnostics.filter((x) => x.severity === 1)).toEqual([]);
+        current = next;
+      }
+      // what the editor shows is what `xsm lint DIR` says of the tree as the fixes left it
+      writeFileSync(te, current);
+      const lint = await cliFindings(tree, tree);
+      expect(lint.filter((f) => f.startsWith("unused-boolean")).map((f) => f.split("\n")[3])).toEqual(["boolean noted_flag is read by no conditional", "boolean shared_flag is read by no conditional"]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("a module switched on twice: modules.conf's finding published though the policy does not compile, as `xsm lint DIR` says it", async () => {
     const tree = join(work, "twice");
     cpSync(join(repoRoot, "examples/xen-flask"), tree, { recursive: true });
