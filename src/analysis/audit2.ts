@@ -4,6 +4,7 @@
 import type { AvcLine } from "./avcline.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { allowRuleText, bracedPerms, nearLines } from "../policy/reasons.js";
+import type { InterfaceAnswer, InterfaceGrant, UndecidedCall } from "../policy/interface-grants.js";
 import { pySorted } from "./search.js";
 import { booleanDescription, type Explanation } from "./why.js";
 
@@ -69,50 +70,6 @@ interface AccessVector {
   explanation: Explanation;
 }
 
-/** An m4 interface of the policy's tree that grants an access vector (src/build/interfaces.ts),
- *  as `xsm allow --interfaces` prints it in place of the allow rule. */
-export interface Grant {
-  call: string;
-  name: string;
-  file: string;
-  rules: number;
-  perms: number;
-  /** audit2allow -R's distance from the denial (src/analysis/interface-match.ts). */
-  distance?: number;
-  /** The types and attributes the call declares (it compiles only where none exists yet). */
-  declares?: string[];
-  /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
-  chosen?: { parameter: string; argument: string; reason: string };
-  /** The names it declares that the call proposed for an earlier rule declares: not offered. */
-  clash?: { call: string; names: string[] };
-}
-
-/** An interface that would grant an access vector with any of too many types for a parameter
- *  the denial leaves open: not offered, but said (`call` names the parameter in capitals). */
-export interface Undecided {
-  call: string;
-  name: string;
-  file: string;
-  parameter: string;
-  /** How many types tie, the first few of them, and what they have alike. */
-  types: number;
-  examples: string[];
-  reason: string;
-  /** audit2allow -R's distance, one of the tied types standing for the parameter. */
-  distance?: number;
-  /** As Grant's. */
-  declares?: string[];
-  clash?: { call: string; names: string[] };
-}
-
-/** What the tree's interfaces answer for an access vector. */
-export interface Granting {
-  grants: Grant[];
-  undecided: Undecided[];
-  /** The calls proposed for earlier rules that grant this one already. */
-  above?: string[];
-}
-
 /** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
 export interface Missing {
   source: string;
@@ -163,7 +120,7 @@ export class AllowSet {
   }
 
   /** The rules as data, in audit2allow's order. */
-  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[]; undecided?: Undecided[]; grantedAbove?: string[] }[] {
+  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: InterfaceGrant[]; undecided?: UndecidedCall[]; grantedAbove?: string[] }[] {
     return this.sorted().map((av) => {
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
       return {
@@ -214,7 +171,7 @@ export class AllowSet {
       const at = calls.findIndex((g) => g.clash === undefined);
       const best = at < 0 ? undefined : calls[at];
       const others = calls.filter((g, i) => i > at && g.clash === undefined);
-      const clashing = (g: Grant | Undecided) => `# not offered: ${g.call}${ranked(g)} declares ${g.clash!.names.join(", ")}, as ${g.clash!.call} above does\n`;
+      const clashing = (g: InterfaceGrant | UndecidedCall) => `# not offered: ${g.call}${ranked(g)} declares ${g.clash!.names.join(", ")}, as ${g.clash!.call} above does\n`;
       // an undecided call is said on its own line when it is the nearest (audit2allow -R, which
       // offers no interface of more than one parameter, marks nothing: `#!!!!` stays its own);
       // one farther than the offered call is one more alternative
@@ -251,7 +208,7 @@ function ranksBefore(a: { distance?: number }, b: { distance?: number }): boolea
 }
 
 /** The interfaces that grant an access vector (undefined: not asked). */
-export type GrantsOf = (av: Omit<Missing, "perms">) => Granting | undefined;
+export type GrantsOf = (av: Omit<Missing, "perms">) => InterfaceAnswer | undefined;
 
 /** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
 function shown(av: AccessVector): string {

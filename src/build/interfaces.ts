@@ -21,10 +21,13 @@ import { compile } from "../policy/index.js";
 import type { NameSet } from "../policy/ast.js";
 import { parsePolicy } from "../policy/parse.js";
 import type { CompiledPolicy } from "../policy/types.js";
+import type { ChosenArgument, InterfaceAnswer, InterfaceGrant, UndecidedCall } from "../policy/interface-grants.js";
 import type { ExpandedTree } from "./expand.js";
 import { runM4 } from "./m4.js";
 import type { MacroDef } from "./macros.js";
 import { proposeTogether } from "./proposal.js";
+
+export type { ChosenArgument, InterfaceAnswer, InterfaceGrant, UndecidedCall };
 
 export interface AccessQuery {
   source: string;
@@ -39,66 +42,6 @@ export interface CallAccess {
   target: string;
   tclass: string;
   perms: string[];
-}
-
-export interface InterfaceGrant {
-  /** The call as a module writes it: `use_device_iommu(dom0_t, device_t)`. */
-  call: string;
-  /** The interface's definition (file as the tree names it). */
-  name: string;
-  file: string;
-  /** How many allow rules the call expands to, and the permissions they name in all: the
-   *  fewer, the less it grants beyond the denial. */
-  rules: number;
-  perms: number;
-  /** audit2allow -R's distance of the call from the denial (GrantOptions.distance), when ranked so. */
-  distance?: number;
-  /** The types and attributes the call declares (`device_model`'s `T_target`), when it does. */
-  declares?: string[];
-  /** An interface of three parameters: the one the denial does not name, the type given it, and
-   *  why that type. */
-  chosen?: ChosenArgument;
-  /** The call declares names a call proposed for an earlier rule declares (src/build/proposal.ts):
-   *  beside it, the module would not compile. */
-  clash?: { call: string; names: string[] };
-}
-
-/** A three-parameter interface that grants the denial with any of more types for the parameter
- *  the denial leaves open than xsm guesses among (FREE_ARGUMENT_LIMIT): not offered, but said. */
-export interface UndecidedCall {
-  /** The call with the open parameter written as its name in capitals:
-   *  `create_channel(domU_t, DESTINATION, prot_domU_t_channel)`. */
-  call: string;
-  name: string;
-  file: string;
-  parameter: string;
-  /** How many types tie for it, the first few of them (by the policy's order), and what they
-   *  have alike. */
-  types: number;
-  examples: string[];
-  reason: string;
-  /** audit2allow -R's distance of the call, one of the tied types standing for the parameter
-   *  (GrantOptions.distance), when ranked so. */
-  distance?: number;
-  /** As InterfaceGrant's. */
-  declares?: string[];
-  clash?: { call: string; names: string[] };
-}
-
-/** What the tree's interfaces answer to one query: the calls that grant it, nearest first, and
- *  the interfaces left out because the denial does not determine one of their parameters. */
-export interface InterfaceAnswer {
-  grants: InterfaceGrant[];
-  undecided: UndecidedCall[];
-  /** The calls proposed for earlier rules that grant this one already (src/build/proposal.ts). */
-  above?: string[];
-}
-
-export interface ChosenArgument {
-  /** The parameter as the interface's comment names it (`destination`), else `$N`. */
-  parameter: string;
-  argument: string;
-  reason: string;
 }
 
 export interface GrantOptions {

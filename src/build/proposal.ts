@@ -7,14 +7,14 @@
 // (policygen.py's InterfaceGenerator.gen); it reads an interface's allow rules only, and offers
 // none of more than one parameter, so it never meets a declaration twice.
 
-/** A call as proposing reads it (an InterfaceGrant or UndecidedCall of src/build/interfaces.ts). */
+/** A call as proposing reads it (an InterfaceGrant or UndecidedCall, src/policy/interface-grants.ts). */
 interface Declaring {
   call: string;
   declares?: string[];
   clash?: { call: string; names: string[] };
 }
 
-/** A query's answer as proposing reads it (src/build/interfaces.ts's InterfaceAnswer). */
+/** A query's answer as proposing reads it (src/policy/interface-grants.ts's InterfaceAnswer). */
 interface Answer<G extends Declaring, U extends Declaring> {
   grants: G[];
   undecided: U[];

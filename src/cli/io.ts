@@ -12,8 +12,9 @@ import {
   readBoundedStdin,
   STDIN,
 } from "../io/read.js";
-import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { duplicateKeyMessage, findDuplicateKeys, findJsonSyntaxError } from "../io/json-syntax.js";
 import { jsonTooDeep } from "../io/json.js";
+import { escapeUnshowable } from "../diagnostics/render.js";
 
 const CLI_ERROR = Symbol.for("xsm-policy.CliError");
 
@@ -125,8 +126,9 @@ const CONFIG_MLS = 1;
 export const MAX_JSON_DEPTH = 64;
 
 /** Parses a JSON file the user named; a syntax error names the file, and so does nesting past
- *  MAX_JSON_DEPTH (at its JSON path). */
-export function readJsonFile(path: string, what: string): unknown {
+ *  MAX_JSON_DEPTH (at its JSON path) and a key given twice in one object (each, at its line,
+ *  column and JSON path), unless `repeatedKeys` is "keep" (a caller that reports them itself). */
+export function readJsonFile(path: string, what: string, options: { repeatedKeys?: "refuse" | "keep" } = {}): unknown {
   const text = readTextFile(path, what).replace(/^\uFEFF/, "");
   let doc: unknown;
   try {
@@ -138,7 +140,16 @@ export function readJsonFile(path: string, what: string): unknown {
   }
   const deep = tooDeep(doc, what);
   if (deep !== undefined) throw new CliError(`${path}: ${deep}`);
+  const twice = options.repeatedKeys === "keep" ? [] : duplicateKeys(text, path);
+  if (twice.length === 1) throw new CliError(twice[0]!);
+  if (twice.length > 1) throw new CliError(twice.map((line) => `xsm: error: ${escapeUnshowable(line)}\n`).join(""), 1, true);
   return doc;
+}
+
+/** Each key `text` (parsed JSON of file `name`) gives twice in one object, as a located line:
+ *  "FILE:LINE:COL: /0/perm: key "perm" given again ...". */
+export function duplicateKeys(text: string, name: string): string[] {
+  return findDuplicateKeys(text).map((d) => `${name}:${d.line}:${d.col}: ${d.path}: ${duplicateKeyMessage(d)}`);
 }
 
 /** "PATH: nested deeper than ..." for a document nested past MAX_JSON_DEPTH. */

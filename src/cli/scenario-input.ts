@@ -9,7 +9,7 @@ import { statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { error, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { ok } from "../diagnostics/result.js";
-import type { LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
+import type { LoadedScenario, LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
 import type { PolicyTree } from "../build/tree.js";
 import type { Scenario } from "../sim/scenario.js";
 
@@ -86,11 +86,15 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
 /** The loaded scenario with a reader that builds the trees it names and reads every other policy
  *  as before. */
 export function withTrees(loaded: LoadResult, trees: TreeReader): LoadResult {
-  if (!loaded.ok) return loaded;
-  const base = loaded.value.readPolicy;
-  if (!base) return loaded;
-  const read: ReadPolicy = (dir, rel, options) => (isDirectory(resolve(dir, rel)) ? trees.read(dir, rel, options) : base(dir, rel, options));
-  return ok({ ...loaded.value, readPolicy: read });
+  const withReader = (scenario: LoadedScenario): LoadedScenario => {
+    const base = scenario.readPolicy;
+    if (!base) return scenario;
+    const read: ReadPolicy = (dir, rel, options) => (isDirectory(resolve(dir, rel)) ? trees.read(dir, rel, options) : base(dir, rel, options));
+    return { ...scenario, readPolicy: read };
+  };
+  if (loaded.ok) return ok(withReader(loaded.value));
+  // (one with errors is prepared too, for its contexts' and policies' errors: prepareChecked)
+  return loaded.unchecked ? { ...loaded, unchecked: withReader(loaded.unchecked) } : loaded;
 }
 
 /** The policy files a scenario reads: its `policy` and each `load_policy` step's, as paths from

@@ -11,7 +11,8 @@ import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, runAlike, toJson } from "../sim/report.js";
 import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, sameBehaviour, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
-import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
+import { runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
+import { prepareLoaded } from "../sim/prepare-checked.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
@@ -37,9 +38,8 @@ async function load(path: string, trees: ScenarioTreeOptions): Promise<{ prepare
   const { treeReader, withTrees } = await import("./scenario-input.js");
   const reader = await treeReader(trees);
   const name = displayName(path);
-  const loaded = withTrees(scenarioFromText(readScenario(path), path), reader);
-  if (!loaded.ok) throw new CliError(formatScenarioErrors(name, loaded.error), 1, true);
-  const prepared = prepare(loaded.value);
+  // the checks' errors and the policies' and contexts' together, in the file's order
+  const prepared = prepareLoaded(withTrees(scenarioFromText(readScenario(path), path), reader));
   if (!prepared.ok) throw new CliError(formatScenarioErrors(name, prepared.error), 1, true);
   const treeOnly = [trees.flaskDir !== undefined && "--flask-dir", (trees.define?.length ?? 0) > 0 && "-D/--define"].filter(Boolean);
   if (treeOnly.length > 0 && reader.used.size === 0) {

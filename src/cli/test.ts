@@ -9,7 +9,7 @@ import type { AnalysisPolicy } from "../analysis/load.js";
 import type { PolicyTestFile } from "../analysis/policytest.js";
 import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js";
 import { CoverageTracker, allowSites } from "../analysis/coverage.js";
-import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { duplicateKeyMessage, findDuplicateKeys, findJsonSyntaxError } from "../io/json-syntax.js";
 import { inDocumentOrder, shortJson } from "../io/json.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
@@ -63,7 +63,13 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
     return undefined;
   }
   // (the document as read: standard input cannot be read twice)
-  if (isScenario(doc)) return loadScenarioFile(file, doc, problems, options);
+  if (isScenario(doc)) return loadScenarioFile(file, text, doc, problems, options);
+  // a key given twice (JSON.parse keeps the last value): each, located, and nothing of the file runs
+  const repeated = findDuplicateKeys(text);
+  if (repeated.length > 0) {
+    for (const d of repeated) problems.push(`${name}:${d.line}:${d.col}: ${d.path}: ${duplicateKeyMessage(d)}`);
+    return undefined;
+  }
   const { validateTestFile } = await import("../analysis/policytest-validate.js");
   const shape = validateTestFile(doc);
   if (!shape.ok) {
@@ -106,16 +112,13 @@ function duplicateNames(doc: PolicyTestFile): { path: string; message: string }[
 
 /** A scenario; a policy tree it names is built with the command's --flask-dir and -D, and its
  *  "mls" (as -M). */
-async function loadScenarioFile(file: string, doc: unknown, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
-  const { formatScenarioErrors, scenarioOf } = await import("../sim/load.js");
-  const { prepare } = await import("../sim/run.js");
+async function loadScenarioFile(file: string, text: string, doc: unknown, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
+  const { formatScenarioErrors, scenarioOf, withRepeatedKeys } = await import("../sim/load.js");
+  const { prepareLoaded } = await import("../sim/prepare-checked.js");
   const { treeReader, withTrees } = await import("./scenario-input.js");
-  const loaded = withTrees(scenarioOf(doc, file), await treeReader({ flaskDir: options.flaskDir, define: options.define }));
-  if (!loaded.ok) {
-    problems.push(formatScenarioErrors(displayName(file), loaded.error).replace(/\n$/, ""));
-    return undefined;
-  }
-  const prepared = prepare(loaded.value);
+  // every error of the file at once, in its order, as xsm simulate reports them
+  const loaded = withTrees(withRepeatedKeys(text, doc, scenarioOf(doc, file)), await treeReader({ flaskDir: options.flaskDir, define: options.define }));
+  const prepared = prepareLoaded(loaded);
   if (!prepared.ok) {
     problems.push(formatScenarioErrors(displayName(file), prepared.error).replace(/\n$/, ""));
     return undefined;

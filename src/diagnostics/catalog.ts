@@ -339,7 +339,7 @@ export const CATALOG = {
   "invalid-query": entry("error", "command line", "A `check` question names a context, class or permission the policy does not have (oracle-decide's words).", sentence),
 
   // ---- scenario files (JSON-path locations) ----
-  "scenario-file": entry("error", "scenario", "The scenario file cannot be read, or is not JSON.", sentence),
+  "scenario-file": entry("error", "scenario", "The scenario file cannot be read, is not JSON, or gives a key twice in one object.", sentence),
   "scenario-schema": entry("error", "scenario", "The scenario does not match scenario.schema.json at this path.", sentence),
 
   // ---- reliability: bytes, limits, checkpolicy's accept set ----

@@ -99,11 +99,14 @@ function excerpt(span: Span, text: string): string[] {
 }
 
 /** One diagnostic and its notes, each with its source line and caret when the text is at hand.
- *  A diagnostic about a JSON document reads `file: /json/pointer: message`. */
+ *  A diagnostic about a JSON document reads `file: /json/pointer: message`, or
+ *  `file:line:col: message` (`file:line:col: /json/pointer: message`) when it has a place in the text. */
 export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: string): string {
   if (d.path !== undefined) {
-    // a JSON document: where the syntax broke when known, else the JSON path of the value
-    return escapeUnshowable(d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}` : `${fallbackFile}: ${d.path || "/"}: ${d.message}`) + "\n";
+    // a JSON document: where the syntax broke (or a key was repeated: then its path too) when
+    // known, else the JSON path of the value
+    const at = d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}:${d.path ? ` ${d.path}:` : ""}` : `${fallbackFile}: ${d.path || "/"}:`;
+    return escapeUnshowable(`${at} ${d.message}`) + "\n";
   }
   const lines = [escapeUnshowable(`${placeOf(d, fallbackFile)}: ${d.severity}: ${d.message}`)];
   const show = (span: Span | undefined): void => {

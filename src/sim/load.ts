@@ -8,8 +8,9 @@ import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
 import { fail, ok } from "../diagnostics/result.js";
 import { decodeStrictText, displayName, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin, STDIN } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { inDocumentOrder } from "../io/json.js";
 import type { Scenario } from "./scenario.js";
-import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
+import { duplicateKeyErrors, scenarioErrors, type LoadedScenario, type LoadResult, type ReadPolicy } from "./validate.js";
 
 export { formatScenarioErrors } from "./validate.js";
 export type { LoadedScenario, LoadResult, LocateRule, PolicySource, ReadPolicy } from "./validate.js";
@@ -58,7 +59,16 @@ export function scenarioFromText(text: string, file: string): LoadResult {
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
     return fail([at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)]);
   }
-  return scenarioOf(data, file);
+  return withRepeatedKeys(text, data, scenarioOf(data, file));
+}
+
+/** `loaded` (the checks of `data`, parsed from `text`) with each key the text gives twice in one
+ *  object (JSON.parse keeps the last value) as an error at its line and column, among the rest. */
+export function withRepeatedKeys(text: string, data: unknown, loaded: LoadResult): LoadResult {
+  const twice = duplicateKeyErrors(text);
+  if (twice.length === 0) return loaded;
+  const unchecked = loaded.ok ? loaded.value : loaded.unchecked;
+  return { ...fail(inDocumentOrder(data, [...twice, ...(loaded.ok ? [] : loaded.error)])), ...(unchecked ? { unchecked } : {}) };
 }
 
 /** The parsed document of scenario file `file` (`-`: standard input, which has no directory, so
@@ -84,5 +94,8 @@ const STDIN_BASE = "the working directory, as the scenario is on standard input"
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync, base?: string): LoadResult {
   const dir = dirname(resolve(file));
   const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel), ...(base ? { base } : {}) });
-  return errors.length > 0 ? fail(errors) : ok({ scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile });
+  const loaded: LoadedScenario = { scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile };
+  if (errors.length === 0) return ok(loaded);
+  const isObject = typeof data === "object" && data !== null && !Array.isArray(data);
+  return { ...fail(errors), ...(isObject ? { unchecked: loaded } : {}) };
 }

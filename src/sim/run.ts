@@ -177,8 +177,10 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   prepared.platforms = compiled.platforms ?? [];
   if (compiled.platformNote !== undefined) prepared.platformNote = compiled.platformNote;
   scenario.domains.forEach((d, i) => {
-    const c = compiled.policy!.parseContext(d.context!);
-    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context!) ?? c.error}`));
+    // (a domain without one: the checks report it, and prepareChecked prepares the rest)
+    if (typeof d.context !== "string") return;
+    const c = compiled.policy!.parseContext(d.context);
+    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context) ?? c.error}`));
   });
   for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
     const now = compiled.policy.getBoolean(name);

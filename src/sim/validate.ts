@@ -4,9 +4,9 @@
 // business (PolicyFiles), so the same checks run in the CLI (load.ts) and in the studio page.
 import type { ErrorObject } from "ajv";
 import { atPath, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { inDocumentOrder, jsonTooDeep, shortJson } from "../io/json.js";
+import { duplicateKeyMessage, findDuplicateKeys } from "../io/json-syntax.js";
 import { parseSbdf } from "../xen/sbdf.js";
 import { MAX_PHANTOM_DEVS, parsePhantomDev, phantomRejectLine } from "../xen/pci-phantom.js";
 import type { LocateRule } from "../policy/reasons.js";
@@ -49,8 +49,11 @@ export interface LoadedScenario {
   readPolicy?: ReadPolicy;
 }
 
-/** A loaded scenario, or every error found in it. */
-export type LoadResult = Result<LoadedScenario, ScenarioError[]>;
+/** A loaded scenario, or every error found in it; with those errors, when the document is an
+ *  object, the document as read (`unchecked`, typed as a Scenario it is not: prepareChecked reads
+ *  only its well-formed parts), so a context or policy error is reported with them. */
+export type LoadResult = { readonly ok: true; readonly value: LoadedScenario } | LoadFailure;
+export type LoadFailure = { readonly ok: false; readonly error: ScenarioError[]; readonly unchecked?: LoadedScenario };
 
 /** The policy files a scenario may name, relative to its directory. */
 export interface PolicyFiles {
@@ -105,6 +108,12 @@ export function scenarioErrors(data: unknown, files: PolicyFiles): ScenarioError
   const errors = inDocumentOrder(data, [...schemaErrors, ...meaning]);
   if (errors.length <= MAX_REPORTED_ERRORS) return errors;
   return [...errors.slice(0, MAX_REPORTED_ERRORS), atPath("scenario-limit", "", `... and ${errors.length - MAX_REPORTED_ERRORS} more errors`)];
+}
+
+/** Each key a scenario's text (JSON that parsed) gives twice in one object, at its line, column and
+ *  JSON path: JSON.parse keeps the later value silently, so the run would not be the file as read. */
+export function duplicateKeyErrors(text: string): ScenarioError[] {
+  return findDuplicateKeys(text).map((d) => ({ ...atPath("scenario-file", d.path, duplicateKeyMessage(d)), line: d.line, col: d.col }));
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {

@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { MAX_POLICY_BYTES } from "../io/read.js";
+import { duplicateKeyMessage, findDuplicateKeys } from "../io/json-syntax.js";
 import { DISK_STATE, DISK_TEXTS, type DiskFilesRequest, type RebuildRequest, type SaveRequest } from "./manifest.js";
 import { rebuildTree, type ServedTree } from "./rebuild.js";
 import { diskDigests, diskTexts, digestOf, saveFile, type SaveSlot } from "./save.js";
@@ -191,6 +192,9 @@ async function jsonBody<T>(
       return undefined;
     }
     body = JSON.parse(raw);
+    // a key given twice would be read as its last value: refused, located, as every JSON xsm reads
+    const twice = findDuplicateKeys(raw)[0];
+    if (twice !== undefined) throw new Error(`${twice.path} at ${twice.line}:${twice.col}: ${duplicateKeyMessage(twice)}`);
     if (!accepts(body)) throw new Error(`not ${request.shape}`);
   } catch (err) {
     send(res, 400, `bad ${request.name} request: ${(err as Error).message}\n`);

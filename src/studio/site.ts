@@ -369,7 +369,8 @@ function namedPolicy(path: string): void {
  *  the file, or its line and column); JSON that is no scenario at all is refused at the JSON path
  *  that says so. One that is a scenario with mistakes opens, its errors shown in the page. */
 function namedScenario(path: string): ScenarioLike {
-  const data = readJsonFile(path, "scenario");
+  // (a repeated key is a mistake the page shows at its line, as the schema's are)
+  const data = readJsonFile(path, "scenario", { repeatedKeys: "keep" });
   const not = 'not a scenario (a JSON object with "domains" and "steps")';
   if (data === null || typeof data !== "object" || Array.isArray(data)) throw new CliError(`${path}: /: expected an object; got ${shortJson(data)}: ${not}`);
   const steps = (data as { steps?: unknown }).steps;

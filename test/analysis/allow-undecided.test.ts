@@ -3,12 +3,13 @@
 // every offered call (or none is offered), else among the alternatives by its distance; never with
 // audit2allow's `#!!!!`, which marks only why an access is denied.
 import { describe, expect, it } from "vitest";
-import { AllowSet, type Grant, type Granting, type Undecided } from "../../src/analysis/audit2.js";
+import { AllowSet } from "../../src/analysis/audit2.js";
+import type { InterfaceAnswer, InterfaceGrant, UndecidedCall } from "../../src/policy/interface-grants.js";
 import { parseAvcLine } from "../../src/analysis/avcline.js";
 
 const LINE = "(XEN) avc:  denied  { bind } for domid=2 scontext=system_u:object_r:a_channel tcontext=system_u:system_r:b_t tclass=event";
 
-function render(answer: Granting): string {
+function render(answer: InterfaceAnswer): string {
   const parsed = parseAvcLine(LINE, 1, true);
   if (parsed.kind !== "avc") throw new Error("not an avc line");
   const set = new AllowSet();
@@ -16,8 +17,8 @@ function render(answer: Granting): string {
   return set.render(undefined, () => answer);
 }
 
-const grant = (call: string, distance: number): Grant => ({ call, name: call.replace(/\(.*/, ""), file: "modules/x.if", rules: 1, perms: 1, distance });
-const open = (distance: number): Undecided => ({ call: "wide(a_t, DEST, a_channel)", name: "wide", file: "modules/x.if", parameter: "dest", types: 20, examples: ["a_t", "b_t", "c_t"], reason: "the policy relates none to the denial's types", distance });
+const grant = (call: string, distance: number): InterfaceGrant => ({ call, name: call.replace(/\(.*/, ""), file: "modules/x.if", rules: 1, perms: 1, distance });
+const open = (distance: number): UndecidedCall => ({ call: "wide(a_t, DEST, a_channel)", name: "wide", file: "modules/x.if", parameter: "dest", types: 20, examples: ["a_t", "b_t", "c_t"], reason: "the policy relates none to the denial's types", distance });
 const NOTE = (d: number) => `# not offered: wide(a_t, DEST, a_channel) [${d}] from modules/x.if grants it with any of 20 types as dest, such as a_t, b_t, c_t (the policy relates none to the denial's types): too many to guess`;
 
 describe("xsm allow -R: an interface too many types tie for", () => {

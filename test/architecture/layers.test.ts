@@ -17,7 +17,7 @@ const LAYERS: Layer[] = [
   { name: "diagnostics", modules: ["src/diagnostics/"], mayImport: [] },
   { name: "io", modules: ["src/io/"], mayImport: [] },
   { name: "xen", modules: ["src/xen/"], mayImport: ["diagnostics"] },
-  { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
+  { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons", "src/policy/interface-grants"], mayImport: ["diagnostics"] },
   {
     name: "policy-syntax",
     modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated", "src/policy/shapes", "src/policy/name-index"],

@@ -91,6 +91,15 @@ describe("xsm lsp: the lint config, watched", () => {
       await changed(2);
       expect((await value).diagnostics.map((x) => x.range.start)).toEqual([{ line: 0, character: 29 }]);
 
+      // a key given twice: at the second, in every JSON reader's words
+      writeFileSync(config, '{\n  "severity": {"unused-type": "info"},\n  "severity": {"unused-type": "hint"}\n}\n');
+      const twice = c.diagnostics(configUri, (p) => p.diagnostics.some((x) => x.message.includes("repeated key")));
+      await changed(2);
+      const repeated = (await twice).diagnostics;
+      expect(repeated.map((x) => [x.range.start, x.message.split(" (the lint config")[0]])).toEqual([
+        [{ line: 2, character: 2 }, `${config}:3:3: /severity: repeated key "severity" (first at 2:3): JSON keeps only the last value, so give each key once`],
+      ]);
+
       // fixed: the config's diagnostic taken back, its severities applied
       writeFileSync(config, JSON.stringify({ severity: { "unused-type": "info" } }));
       const cleared = c.diagnostics(configUri, (p) => p.diagnostics.length === 0);

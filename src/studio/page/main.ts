@@ -7,10 +7,11 @@ import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.
 import { compile } from "../../policy/index.js";
 import type { PolicyAst } from "../../policy/ast.js";
 import { parsePolicy } from "../../policy/parse.js";
-import { prepare, type Prepared } from "../../sim/run.js";
+import type { Prepared } from "../../sim/run.js";
+import { prepareChecked } from "../../sim/prepare-checked.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
-import { scenarioErrors, type LoadedScenario } from "../../sim/validate.js";
+import { duplicateKeyErrors, scenarioErrors, type LoadedScenario } from "../../sim/validate.js";
 import { atPath, PolicyError } from "../../diagnostics/diagnostic.js";
 import { Text, type ChangeDesc } from "@codemirror/state";
 import type { StudioFile } from "../manifest.js";
@@ -541,9 +542,9 @@ class Studio {
     if (syntax) errors.push(atPath("scenario-file", "", `not JSON: ${syntax}`));
     else {
       data = JSON.parse(text);
-      errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(this.ws.resolve(dir, rel)), where: (rel) => this.ws.resolve(dir, rel) }));
+      errors.push(...duplicateKeyErrors(text), ...scenarioErrors(data, { exists: (rel) => this.ws.has(this.ws.resolve(dir, rel)), where: (rel) => this.ws.resolve(dir, rel) }));
     }
-    if (!errors.length) {
+    if (!syntax) {
       const loaded: LoadedScenario = {
         scenario: data as Scenario,
         file: name,
@@ -561,9 +562,11 @@ class Studio {
           return tree.source();
         },
       };
-      const p = prepare(loaded);
+      // (with the checks' errors, prepared too where well formed: every error at once, as xsm simulate)
+      const isObject = typeof data === "object" && data !== null && !Array.isArray(data);
+      const p = prepareChecked(errors, isObject || !errors.length ? loaded : undefined);
       if (p.ok) prepared = p.value;
-      else errors.push(...p.error);
+      else errors.splice(0, errors.length, ...p.error);
     }
     this.scenarioEditor.showErrors(errors);
     fill(
