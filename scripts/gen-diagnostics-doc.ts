@@ -5,6 +5,18 @@ import { CATALOG, type Area } from "../src/diagnostics/catalog.js";
 
 const AREAS: Area[] = ["policy text", "SVP extension", "booleans", "XSM", "binary policy", "policy tree", "lint", "formatter", "scenario", "command line"];
 
+/** What a reader of an area's table needs first. */
+const AREA_NOTES: Partial<Record<Area, string[]>> = {
+  lint: [
+    "The severity given is each code's default. A lint config (`.xsm-lint.json` beside the policy or in",
+    "the tree, or `xsm lint --config FILE`) sets any of these codes, and the Xen-side codes `xsm lint`",
+    "reports (`xen-*`, `role-dominates-attribute`, `initial-sid-order`), to `error`, `warning`, `info`,",
+    "`hint` or `off`. Only an error fails `xsm lint`; an info or a hint is printed as `info:` or `hint:`,",
+    "is SARIF's `note` level, and LSP's `Information` or `Hint` in the editor.",
+    "",
+  ],
+};
+
 export function diagnosticsDoc(): string {
   const out = [
     "# Diagnostics",
@@ -31,7 +43,7 @@ export function diagnosticsDoc(): string {
   for (const area of AREAS) {
     const codes = Object.entries(CATALOG).filter(([, e]) => e.area === area);
     if (codes.length === 0) continue;
-    out.push(`## ${area[0]!.toUpperCase()}${area.slice(1)}`, "", "| code | severity | meaning |", "|---|---|---|");
+    out.push(`## ${area[0]!.toUpperCase()}${area.slice(1)}`, "", ...(AREA_NOTES[area] ?? []), "| code | severity | meaning |", "|---|---|---|");
     for (const [code, e] of codes) out.push(`| \`${code}\` | ${e.severity} | ${e.help.replace(/\|/g, "\\|")} |`);
     out.push("");
   }

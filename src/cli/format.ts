@@ -98,6 +98,10 @@ function sarifByteLocation(at: ByteSpan): Sarif.PhysicalLocation {
   return { artifactLocation: { uri: encodeURI(at.file) }, region: { byteOffset: at.offset } };
 }
 
+/** SARIF 2.1.0's level of each severity (3.27.10): info and hint are `note`, "a minor problem or
+ *  an opportunity to improve the code"; neither fails a run, as neither fails `xsm lint`. */
+const SARIF_LEVEL: Readonly<Record<Diagnostic["severity"], Sarif.Result.level>> = { error: "error", warning: "warning", info: "note", hint: "note" };
+
 /** A SARIF 2.1.0 log with one run of xsm: one rule per diagnostic code met, one result per
  *  diagnostic, its notes as related locations. */
 export function sarifLog(diags: readonly Diagnostic[], version: string): Sarif.Log {
@@ -112,7 +116,7 @@ export function sarifLog(diags: readonly Diagnostic[], version: string): Sarif.L
     const result: Sarif.Result = {
       ruleId: d.code,
       ruleIndex: index,
-      level: d.severity === "error" ? "error" : "warning",
+      level: SARIF_LEVEL[d.severity],
       message: { text: d.message },
     };
     if (d.span) result.locations = [{ physicalLocation: sarifLocation(d.span) }];

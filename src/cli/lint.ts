@@ -10,9 +10,9 @@ import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { inTree, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
-import { CliError, UsageError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
+import { CliError, UsageError, STDIN, displayName, readPolicyFile, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
-import { renderDiagnostics } from "../diagnostics/render.js";
+import { countLine, renderDiagnostics } from "../diagnostics/render.js";
 import { expandTreeArgument, policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
 
 interface LintOptions extends PolicyInputOptions {
@@ -63,12 +63,10 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   const cfgFile = configPath(assumed ?? target, isDir, opts.config);
   let config = {};
   if (cfgFile !== undefined) {
-    try {
-      config = lint.parseConfig(readJsonFile(cfgFile, "lint config"), cfgFile);
-    } catch (err) {
-      if (err instanceof CliError) throw err;
-      throw new CliError((err as Error).message);
-    }
+    const { readLintConfig } = await import("../lint/config.js");
+    const read = readLintConfig(cfgFile, readTextFile(cfgFile, "lint config"));
+    if ("problem" in read) throw new CliError(read.problem.message);
+    config = read.config;
   }
   let diagnostics: Diagnostic[];
   let report: Report;
@@ -93,9 +91,8 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   if (opts.format === "text") {
     if (diagnostics.length > 0) {
       const rendered = renderDiagnostics(diagnostics, report.text, report.fallbackFile);
-      const errors = diagnostics.filter((d) => d.severity === "error").length;
       // renderDiagnostics counts only when there are errors; lint always says how many it found
-      cli.io.stdout.write(errors > 0 ? rendered : `${rendered}${diagnostics.length} warning${diagnostics.length === 1 ? "" : "s"}\n`);
+      cli.io.stdout.write(hasErrors(diagnostics) ? rendered : `${rendered}${countLine(diagnostics)}\n`);
     }
   } else {
     writeDiagnostics(cli, diagnostics, report);
@@ -108,7 +105,7 @@ export function registerLint(program: Command, cli: CliContext): void {
     .command("lint")
     .description("check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules")
     .argument("[policy]", "policy.conf file or policy tree directory (built as xsm build builds it), or - for standard input (named <stdin> unless --stdin-filepath names its file)")
-    .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
+    .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"info\"|\"hint\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
     .option("--format <format>", "how findings are written: text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .option("--list", "list the checks with their code, severity, rationale and an example")
     .option("--stdin-filepath <path>", "lint - as the file PATH: name PATH in findings and read .xsm-lint.json beside it, for editors; PATH is not read");

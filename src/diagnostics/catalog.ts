@@ -7,13 +7,21 @@
 // A builder takes the parts of the message; a code whose sites word it in several ways (the
 // `undeclared` and `duplicate` families follow checkpolicy's many phrasings) takes the sentence.
 
-export type Severity = "error" | "warning";
+/** What the catalog gives a code: an error or a warning. */
+export type CatalogSeverity = "error" | "warning";
+
+/** A diagnostic's severity: the catalog's, or, for a lint finding, what a config file sets (lint's
+ *  `info` and `hint`, LSP's DiagnosticSeverity.Information and .Hint; neither fails a run). */
+export type Severity = "error" | "warning" | "info" | "hint";
+
+/** Every severity, most severe first (the order counts are said in). */
+export const SEVERITIES: readonly Severity[] = ["error", "warning", "info", "hint"];
 
 /** Which part of the project reports the code: the section of docs/diagnostics.md it is listed in. */
 export type Area = "policy text" | "SVP extension" | "booleans" | "XSM" | "binary policy" | "policy tree" | "lint" | "formatter" | "scenario" | "command line";
 
 export interface CatalogEntry<Args extends unknown[] = never[]> {
-  readonly severity: Severity;
+  readonly severity: CatalogSeverity;
   readonly area: Area;
   readonly help: string;
   readonly message: (...args: Args) => string;
@@ -21,7 +29,7 @@ export interface CatalogEntry<Args extends unknown[] = never[]> {
 
 const sentence = (text: string): string => text;
 
-function entry<Args extends unknown[]>(severity: Severity, area: Area, help: string, message: (...args: Args) => string): CatalogEntry<Args> {
+function entry<Args extends unknown[]>(severity: CatalogSeverity, area: Area, help: string, message: (...args: Args) => string): CatalogEntry<Args> {
   return { severity, area, help, message };
 }
 
@@ -53,7 +61,7 @@ export const CATALOG = {
 
   // ---- policy text: resolve ----
   undeclared: entry("error", "policy text", "A name is used that no declaration before it (or anywhere, for types) introduces.", sentence),
-  duplicate: entry("error", "policy text", "A name, permission, label or context entry is declared twice.", sentence),
+  duplicate: entry("error", "policy text", "A name, permission, label or context entry is declared twice; a note points at the first declaration (a role or user declared again is no duplicate: checkpolicy merges them).", sentence),
   reserved: entry("error", "policy text", "`self` is reserved: it names the source type in a rule's target.", () => "self is a reserved name and cannot be declared as a type"),
   "alias-of-alias": entry("error", "policy text", "An alias is given to an alias; checkpolicy wants it on the primary type.", (alias: string) => `${alias} is an alias; give the alias to its type`),
   self: entry(

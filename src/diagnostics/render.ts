@@ -7,6 +7,7 @@
 // `file:line:col` is the #line-mapped location; the source line and caret come from the physical
 // text that was parsed (span.offset/length), so they show what the parser actually saw. A binary
 // policy's diagnostics have no line; they read `xenpolicy: offset 298 (0x12a): error: ...`.
+import { SEVERITIES } from "./catalog.js";
 import { byteLocation, noteText, type Diagnostic, type Span } from "./diagnostic.js";
 
 /** The text spans index: one parsed text, or (for a built tree, whose spans point into its
@@ -124,14 +125,18 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
+/** How many of each severity, most severe first, those with none left out: "2 errors, 1 info". */
+export function countLine(diags: readonly Diagnostic[]): string {
+  return SEVERITIES.map((s) => [s, diags.filter((d) => d.severity === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => plural(n, s))
+    .join(", ");
+}
+
 /** Every diagnostic, then a count line ("2 errors, 1 warning") when there is any error. */
 export function renderDiagnostics(diags: readonly Diagnostic[], text: SpanText, fallbackFile: string): string {
   const out = diags.map((d) => renderDiagnostic(d, text, fallbackFile));
-  const errors = diags.filter((d) => d.severity === "error").length;
-  const warnings = diags.length - errors;
-  if (errors > 0) {
-    out.push(warnings > 0 ? `${plural(errors, "error")}, ${plural(warnings, "warning")}\n` : `${plural(errors, "error")}\n`);
-  }
+  if (diags.some((d) => d.severity === "error")) out.push(`${countLine(diags)}\n`);
   return out.join("");
 }
 

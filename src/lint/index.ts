@@ -32,7 +32,7 @@ export const XEN_LINT_EXAMPLES: Readonly<Record<string, string>> = {
  *  (or turned off) by the config, the tree's and the Xen ones as the checks. */
 export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, MODULE_SWITCH.code, ...XEN_LINT_CODES]);
 
-/** A config file's severities: a code -> "error", "warning" or "off". */
+/** A config file's severities: a code -> "error", "warning", "info", "hint" or "off". */
 export type LintConfig = { severity?: Record<string, Severity | "off"> };
 
 export interface LintResult {
@@ -313,21 +313,42 @@ export function treeFindings(raw: LintResult | undefined, tree: LintTree, config
   return applyUserSay([...switches, ...located], fileLines(sources), sources, config);
 }
 
-/** Reads a config document, refusing unknown codes and severities with a JSON path. */
-export function parseConfig(doc: unknown, path: string): LintConfig {
-  const fail = (where: string, what: string) => {
-    throw new Error(`${path}: ${where}: ${what}`);
-  };
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) fail("/", "expected an object {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}}");
+/** What is wrong with a config document: where (a JSON pointer, RFC 6901) and what. `key`: the
+ *  pointer's last key is itself the mistake (an unknown check), not its value. */
+export interface ConfigProblem {
+  pointer: string;
+  message: string;
+  key: boolean;
+}
+
+/** The severities a config may give a code (besides "off"). */
+const CONFIG_SEVERITIES: readonly Severity[] = ["error", "warning", "info", "hint"];
+const SEVERITY_WORDS = `"error", "warning", "info", "hint" or "off"`;
+
+const escapePointer = (key: string): string => key.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** Reads a config document: its severities, or its first problem (unknown keys and codes, bad
+ *  severities), in the order of the document. */
+export function checkConfig(doc: unknown): { config: LintConfig } | { problem: ConfigProblem } {
+  const problem = (pointer: string, message: string, key = false) => ({ problem: { pointer, message, key } });
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return problem("", `expected an object {"severity": {CODE: ${SEVERITY_WORDS}}}`);
   const o = doc as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== "severity") fail(`/${k}`, "unknown key (only \"severity\")");
+  for (const k of Object.keys(o)) if (k !== "severity") return problem(`/${escapePointer(k)}`, 'unknown key (only "severity")', true);
   const sev = o.severity ?? {};
-  if (typeof sev !== "object" || sev === null || Array.isArray(sev)) fail("/severity", "expected an object");
+  if (typeof sev !== "object" || sev === null || Array.isArray(sev)) return problem("/severity", "expected an object");
   const out: Record<string, Severity | "off"> = {};
   for (const [code, v] of Object.entries(sev as Record<string, unknown>)) {
-    if (!LINT_CODES.has(code)) fail(`/severity/${code}`, `unknown check (known: ${[...LINT_CODES].join(", ")})`);
-    if (v !== "error" && v !== "warning" && v !== "off") fail(`/severity/${code}`, `expected "error", "warning" or "off"`);
+    const at = `/severity/${escapePointer(code)}`;
+    if (!LINT_CODES.has(code)) return problem(at, `unknown check (known: ${[...LINT_CODES].join(", ")})`, true);
+    if (v !== "off" && !CONFIG_SEVERITIES.includes(v as Severity)) return problem(at, `expected ${SEVERITY_WORDS}`);
     out[code] = v as Severity | "off";
   }
-  return { severity: out };
+  return { config: { severity: out } };
+}
+
+/** Reads a config document, refusing unknown codes and severities with a JSON path. */
+export function parseConfig(doc: unknown, path: string): LintConfig {
+  const read = checkConfig(doc);
+  if ("problem" in read) throw new Error(`${path}: ${read.problem.pointer || "/"}: ${read.problem.message}`);
+  return read.config;
 }

@@ -98,6 +98,8 @@ function compileText(
 
 export interface TreeAnalysis extends Analysis {
   tree: PolicyTree;
+  /** Every file of the tree (treeFiles: each module's, switched on or off), relative to it. */
+  files: string[];
   locator?: Locator;
   macros: Map<string, MacroDef>;
   sources: SourceLookup;
@@ -134,6 +136,7 @@ export function analyzeTree(
       diagnostics: [...(lint ? treeFindings(undefined, lintTree, lint) : []), ...expanded.diagnostics],
       platforms: [],
       tree,
+      files: [...files],
       macros,
       sources,
     };
@@ -153,6 +156,7 @@ export function analyzeTree(
       ...(lint ? treeFindings(linted, lintTree, lint) : []),
     ],
     tree,
+    files: [...files],
     locator,
     macros,
     sources,

@@ -5,7 +5,6 @@ import type { Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import { analyzeText, analyzeTree } from "./analysis.js";
 import { buildModel, zero, type Model, type Origin } from "./model.js";
 import { indexTokens } from "./semantic-tokens.js";
-import { readLintConfig } from "./lint.js";
 import type { LintConfig } from "../lint/index.js";
 
 export interface Job {
@@ -22,34 +21,14 @@ export interface Job {
   mls?: boolean;
   /** Where a tree that cannot be built is reported (an open document of the unit). */
   reportUri?: string;
-  /** Lint after a compile that succeeds (absent: no lint): the config `xsm lint` would read, its
-   *  path and its text (none when there is no such file). */
-  lint?: { configPath: string; configText?: string; unreadable?: string };
+  /** Lint after a compile that succeeds (absent: no lint), with the severities of the config
+   *  `xsm lint` would read (the server reads it: a wrong one is said on its own file, and the
+   *  catalog's severities hold meanwhile). */
+  lint?: LintConfig;
 }
 
 export function runJob(job: Job): Model {
-  const config = lintConfigOf(job);
-  const lint = "config" in config ? config.config : undefined;
-  const model = analyse(job, lint);
-  if ("problem" in config) {
-    // as `xsm lint` refuses such a config: said, and no findings rather than some
-    const uri = job.origin.kind === "conf" ? job.origin.uri : job.reportUri;
-    const message = `${config.problem} (the lint config): no lint findings until it is fixed`;
-    const d: LspDiagnostic = { range: zero(), severity: 1, source: "xsm", code: "input", message };
-    const at = model.diagnostics.find(([u]) => u === uri);
-    if (at) at[1].push(d);
-    else if (uri) model.diagnostics.push([uri, [d]]);
-  }
-  return model;
-}
-
-/** The job's lint config: none (lint off, or no file: every check as the catalog says), read, or
- *  what is wrong with it. */
-function lintConfigOf(job: Job): { config?: LintConfig } | { problem: string } {
-  if (!job.lint) return {};
-  if (job.lint.unreadable !== undefined) return { problem: job.lint.unreadable };
-  if (job.lint.configText === undefined) return { config: {} };
-  return readLintConfig(job.lint.configPath, job.lint.configText);
+  return analyse(job, job.lint);
 }
 
 function analyse(job: Job, lint: LintConfig | undefined): Model {

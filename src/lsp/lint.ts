@@ -1,51 +1,24 @@
-// `xsm lint` in the editor: its config file, read as `xsm lint` reads it, and the quick fixes of
-// its findings. The findings themselves are `xsm lint`'s (src/lint: confFindings, treeFindings),
+// `xsm lint` in the editor: where its config file is (read as `xsm lint` reads it: lint/config.ts),
+// and the quick fixes of its findings. The findings themselves are `xsm lint`'s (src/lint: confFindings, treeFindings),
 // made in the analysis worker with the rest of the analysis (analysis.ts), never on the server's
 // thread.
 import { dirname, join } from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { BoolDecl, PolicyAst } from "../policy/ast.js";
 import type { NameIndex } from "../policy/name-index.js";
-import { duplicateKeyMessage, findDuplicateKeys, findJsonSyntaxError } from "../io/json-syntax.js";
-import { jsonTooDeep } from "../io/json.js";
-import { parseConfig, type LintConfig } from "../lint/index.js";
+import type { SourceLookup } from "../build/locate.js";
 
-/** As deep as `xsm lint` reads a config (src/cli/io.ts MAX_JSON_DEPTH). */
-const MAX_JSON_DEPTH = 64;
+/** The name of the config file `xsm lint` reads. */
+export const LINT_CONFIG = ".xsm-lint.json";
 
 /** The config file `xsm lint` reads for a policy.conf (beside it) or a tree (in its folder). */
 export function lintConfigPath(target: string, isTree: boolean): string {
-  return join(isTree ? target : dirname(target), ".xsm-lint.json");
+  return join(isTree ? target : dirname(target), LINT_CONFIG);
 }
 
-/** A config file's text as `xsm lint` reads it: its severities, or what is wrong with it in
- *  `xsm lint`'s words (file, line and column of bad JSON; the JSON path of a bad key). */
-export function readLintConfig(path: string, text: string): { config: LintConfig } | { problem: string } {
-  let doc: unknown;
-  const body = text.replace(/^\uFEFF/, "");
-  try {
-    doc = JSON.parse(body);
-  } catch (err) {
-    const at = findJsonSyntaxError(body);
-    return {
-      problem: at
-        ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}`
-        : `${path}: invalid JSON: ${(err as Error).message}`,
-    };
-  }
-  const deep = jsonTooDeep(doc, MAX_JSON_DEPTH);
-  if (deep !== undefined) {
-    const why = `nested deeper than ${MAX_JSON_DEPTH} levels; a lint config is a few levels deep`;
-    return { problem: `${path}: ${deep}: ${why}` };
-  }
-  // (as xsm lint refuses it: the first of them, the one an editor shows)
-  const twice = findDuplicateKeys(body)[0];
-  if (twice !== undefined) return { problem: `${path}:${twice.line}:${twice.col}: ${twice.path}: ${duplicateKeyMessage(twice)}` };
-  try {
-    return { config: parseConfig(doc, path) };
-  } catch (err) {
-    return { problem: (err as Error).message };
-  }
+/** Whether a path (or URI) names a lint config, `.xsm-lint.json`: never a policy to analyse. */
+export function isLintConfig(pathOrUri: string): boolean {
+  return /(^|[/\\])\.xsm-lint\.json$/.test(pathOrUri);
 }
 
 /** A quick fix that is certain (onCodeAction offers it while the text is still `expect` there):
@@ -96,4 +69,52 @@ function ownLines(text: string, from: number, to: number): Omit<LintFix, "title"
   if (!/^[ \t]*$/.test(text.slice(start, from))) return undefined;
   if (!/^[ \t]*(#.*)?\r?\n?$/.test(text.slice(to, end))) return undefined;
   return { start, end, expect: text.slice(start, end) };
+}
+
+/** A quick fix in a file of a policy tree: its whole line `line` (0-based) removed, offered while
+ *  the text there is still `expect` (the line with its newline; the last line has none). */
+export interface TreeLintFix {
+  title: string;
+  file: string;
+  line: number;
+  expect: string;
+}
+
+/** A policy tree's files (relative to it: every module's, switched on or off) and their texts as
+ *  the editor has them. */
+export interface TreeTexts {
+  files: readonly string[];
+  sources: SourceLookup;
+}
+
+/** The fix of an unused boolean in a policy tree (Xen's tools/flask/policy): the line declaring
+ *  it removed, where that line is `gen_bool(NAME, DEFAULT)` (misc_macros.spt's macro, which writes
+ *  `bool NAME dflt_or_overr(NAME_conf, DEFAULT);`) or `bool NAME DEFAULT;`, alone on it (a comment
+ *  after it aside), and no other place of any file of the tree names the boolean: not an `if` in
+ *  an interface no module calls, not a module switched off, not a comment. `NAME_conf`, the
+ *  build's override of the default (`-D NAME_conf=true`), is another word and means nothing once
+ *  the boolean is gone. */
+export function treeLintFix(d: Diagnostic, tree: TreeTexts): TreeLintFix | undefined {
+  const span = d.span;
+  if (d.code !== "unused-boolean" || !span || span.endLine !== span.line) return undefined;
+  const text = tree.sources(span.file);
+  if (text === undefined) return undefined;
+  const lines = text.split("\n");
+  const lineText = lines[span.line - 1];
+  if (lineText === undefined) return undefined;
+  const name = lineText.slice(span.col - 1, span.endCol - 1);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined;
+  const declares = new RegExp(
+    `^[ \\t]*(?:gen_bool\\([ \\t]*\`?${name}'?[ \\t]*,[ \\t]*\`?(?:true|false)'?[ \\t]*\\)|bool[ \\t]+${name}[ \\t]+(?:true|false)[ \\t]*;)[ \\t]*(?:#.*)?\\r?$`,
+  );
+  if (!declares.test(lineText)) return undefined;
+  const word = new RegExp(`(?<![A-Za-z0-9_])${name}(?![A-Za-z0-9_])`, "g");
+  let named = 0;
+  for (const file of tree.files) {
+    named += tree.sources(file)?.match(word)?.length ?? 0;
+    if (named > 1) return undefined;
+  }
+  if (named !== 1) return undefined; // (the line itself is the one)
+  const last = span.line === lines.length;
+  return { title: `Remove the unused boolean ${name}`, file: span.file, line: span.line - 1, expect: last ? lineText : `${lineText}\n` };
 }

@@ -5,10 +5,10 @@
 // .te/.if line a tree's m4 output came from), in parallel typed arrays.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DiagnosticTag, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
+import { DiagnosticSeverity, DiagnosticTag, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
-import { noteText, type Note, type Span } from "../diagnostics/diagnostic.js";
+import { noteText, type Note, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
@@ -16,7 +16,15 @@ import type { Analysis, TreeAnalysis } from "./analysis.js";
 import { madePlaces } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
-import { lintFix } from "./lint.js";
+import { lintFix, treeLintFix, type TreeLintFix } from "./lint.js";
+
+/** LSP's DiagnosticSeverity of each of ours (lint's info and hint, a config file's say). */
+const LSP_SEVERITY: Readonly<Record<Severity, DiagnosticSeverity>> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
 
 /** Lint codes of a declaration nothing uses (shown as unnecessary code). */
 const UNNECESSARY: ReadonlySet<string> = new Set(["unused-type", "unused-attribute", "unused-boolean"]);
@@ -400,6 +408,16 @@ function treeIndexModel(
   };
 }
 
+/** The range of a whole line a tree's fix removes: to the next line's start, or the end of the
+ *  last line, which has no newline. */
+function lineRange(fix: TreeLintFix): Range {
+  const last = !fix.expect.endsWith("\n");
+  return {
+    start: { line: fix.line, character: 0 },
+    end: last ? { line: fix.line, character: fix.expect.length } : { line: fix.line + 1, character: 0 },
+  };
+}
+
 function diagnosticsByUri(
   a: Analysis,
   origin: Origin,
@@ -435,7 +453,7 @@ function diagnosticsByUri(
     const at = rangeOf(d.span) ?? { uri: fallback, range: zero() };
     const lsp: LspDiagnostic = {
       range: at.range,
-      severity: d.severity === "error" ? 1 : 2, // DiagnosticSeverity.Error, .Warning
+      severity: LSP_SEVERITY[d.severity],
       code: d.code,
       source: "xsm",
       message: d.message,
@@ -450,16 +468,20 @@ function diagnosticsByUri(
     // the name written and the name meant, or a lint finding's certain fix, for the quick fixes
     // (onCodeAction); not on the copy at a macro's call below, whose range is the call
     const fix = origin.kind === "conf" && positions ? lintFix(d, a, a.file) : undefined;
+    // a tree's unused boolean: its gen_bool or bool line, in the .te file the finding is in
+    const treeFix = origin.kind === "tree" && "files" in a ? treeLintFix(d, a as TreeAnalysis) : undefined;
     const data =
       d.suggestion !== undefined
         ? { suggestion: d.suggestion }
-        : fix && {
-            fix: {
-              title: fix.title,
-              range: { start: positions!.position(fix.start), end: positions!.position(fix.end) },
-              expect: fix.expect,
-            },
-          };
+        : fix
+          ? {
+              fix: {
+                title: fix.title,
+                range: { start: positions!.position(fix.start), end: positions!.position(fix.end) },
+                expect: fix.expect,
+              },
+            }
+          : treeFix && { fix: { title: treeFix.title, range: lineRange(treeFix), expect: treeFix.expect } };
     push(at.uri, data === undefined ? lsp : { ...lsp, data });
     // an error inside a macro also shows where the macro was called (the outermost call of its
     // own place: the notes before the ones about another rule), so the file being edited hears

@@ -13,6 +13,7 @@ import {
   CodeActionKind,
   CompletionItemKind,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   DocumentHighlightKind,
   ErrorCodes,
   LSPErrorCodes,
@@ -55,13 +56,15 @@ import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
-import { lintConfigPath } from "./lint.js";
+import { isLintConfig, LINT_CONFIG, lintConfigPath } from "./lint.js";
+import { readLintConfig } from "../lint/config.js";
+import type { LintConfig } from "../lint/index.js";
 import { DEFAULT_INLAY, inlayHints } from "./inlay.js";
 import { problemText, settingsProblem, withSettings, type Settings } from "./settings.js";
 import { carrySpans, lineEnd, selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
-import type { IndexModel, Model } from "./model.js";
+import { zero, type IndexModel, type Model } from "./model.js";
 import { madeAt, makes, readingsText } from "./made.js";
 import { occurrencesOf } from "./occurrences.js";
 import { documentOutline, SYMBOL_KINDS } from "./outline.js";
@@ -156,6 +159,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    *  change's notification. */
   let pullSettings = false;
   let registerSettings = false;
+  /** The client watches files for the server when asked (workspace/didChangeWatchedFiles). */
+  let watchConfigs = false;
 
   // a URI that names no local file (untitled:, a file: URI of another host or with an encoded '/')
   // stands for itself, as a name without a tree: fileURLToPath's refusal would end the server
@@ -209,22 +214,65 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     };
   };
 
-  /** What a job lints with: the config `xsm lint` reads for the policy, read here (a small file)
-   *  so that a changed one is a changed input; nothing when the `xsm.lint` setting is off. An
-   *  untitled document has no folder, so no config, as `xsm lint -` run elsewhere. */
+  /** What a job lints with: the severities of the config `xsm lint` reads for the policy, read
+   *  here (a small file) so that a changed one is a changed input; nothing when the `xsm.lint`
+   *  setting is off. An untitled document has no folder, so no config, as `xsm lint -` run
+   *  elsewhere. */
   const lintOf = (target: string, isTree: boolean): Job["lint"] => {
-    if (!settings.lint) return undefined;
-    if (!isTree && (target.startsWith("untitled:") || !isAbsolute(target)))
-      return { configPath: "" };
-    const configPath = lintConfigPath(target, isTree);
-    if (!existsSync(configPath)) return { configPath };
-    try {
-      return { configPath, configText: readFileSync(configPath, "utf8") };
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      return { configPath, unreadable: `${configPath}: cannot read the lint config: ${why}` };
+    if (!settings.lint) {
+      // no lint, no config read: what was said of one is taken back
+      for (const uri of configProblems.keys()) connection.sendDiagnostics({ uri, diagnostics: [] });
+      configProblems.clear();
+      return undefined;
     }
+    if (!isTree && (target.startsWith("untitled:") || !isAbsolute(target))) return {};
+    return configAt(lintConfigPath(target, isTree));
   };
+
+  /** Each config file's problem as published on it (absent: nothing published there). */
+  const configProblems = new Map<string, string>();
+  /** The severities of the config at `path` (none there: the catalog's). A wrong one is one
+   *  diagnostic on that file, where it is wrong, and the catalog's severities hold until it is
+   *  fixed: the findings still come, which a config is only the severities of. */
+  const configAt = (path: string): LintConfig => {
+    let problem: LspDiagnostic | undefined;
+    let config: LintConfig = {};
+    if (existsSync(path)) {
+      let text: string | undefined;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        problem = configDiagnostic(`${path}: cannot read the lint config: ${why}`, zero());
+      }
+      const read = text === undefined ? undefined : readLintConfig(path, text);
+      if (read && "config" in read) config = read.config;
+      else if (read) {
+        const body = TextDocument.create("", "json", 0, text!.replace(/^\uFEFF/, ""));
+        const { start, end } = read.problem;
+        const range =
+          start === undefined
+            ? zero()
+            : { start: body.positionAt(start), end: body.positionAt(end ?? start) };
+        problem = configDiagnostic(read.problem.message, range);
+      }
+    }
+    const uri = pathToFileURL(path).href;
+    const said = problem && `${problem.message}\0${JSON.stringify(problem.range)}`;
+    if (said !== configProblems.get(uri)) {
+      if (said === undefined) configProblems.delete(uri);
+      else configProblems.set(uri, said);
+      connection.sendDiagnostics({ uri, diagnostics: problem ? [problem] : [] });
+    }
+    return config;
+  };
+  const configDiagnostic = (message: string, range: Range): LspDiagnostic => ({
+    range,
+    severity: 1,
+    source: "xsm",
+    code: "input",
+    message: `${message} (the lint config: findings have their default severities until it is fixed)`,
+  });
 
   /** What the unit's current model was analysed from (a change back to it needs no analysis). */
   const inputs = new Map<string, string>();
@@ -451,9 +499,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     refreshHints = workspace?.inlayHint?.refreshSupport === true;
     pullSettings = workspace?.configuration === true;
     registerSettings = workspace?.didChangeConfiguration?.dynamicRegistration === true;
+    watchConfigs = workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     return {
       capabilities: {
-        textDocumentSync: TextDocumentSyncKind.Incremental,
+        // (didSave: a lint config saved in the editor, for a client that cannot watch files)
+        textDocumentSync: {
+          openClose: true,
+          change: TextDocumentSyncKind.Incremental,
+          save: { includeText: false },
+        },
         hoverProvider: true,
         definitionProvider: true,
         referencesProvider: true,
@@ -486,6 +540,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       connection.client.register(type, { section: "xsm" }).catch(() => undefined);
     }
     if (pullSettings) void pull();
+    // the lint configs, created, changed or deleted in the editor or outside it
+    if (watchConfigs) {
+      const type = DidChangeWatchedFilesNotification.type;
+      const watchers = [{ globPattern: `**/${LINT_CONFIG}` }];
+      connection.client.register(type, { watchers }).catch(() => undefined);
+    }
+  });
+  connection.onDidChangeWatchedFiles((params) => {
+    if (params.changes.some((c) => isLintConfig(c.uri))) recheck();
+  });
+  // a client that cannot watch: a lint config open in it, saved
+  documents.onDidSave((e) => {
+    if (isLintConfig(e.document.uri)) recheck();
   });
   connection.onDidChangeConfiguration((params) => {
     if (pullSettings) return void pull();
@@ -537,9 +604,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (hints && refreshHints) connection.languages.inlayHint.refresh().catch(() => undefined);
   };
 
-  /** Every unit with an open document, analysed again now (a new version of each). */
+  /** Every unit with an open document, analysed again now (a new version of each): a unit whose
+   *  texts and config are what its model was made from is republished without a compile. */
   const recheck = (): void => {
-    const units = new Map(documents.all().map((d) => [unitOf(d.uri).key, unitOf(d.uri)]));
+    const policies = documents.all().filter((d) => !isLintConfig(d.uri));
+    const units = new Map(policies.map((d) => [unitOf(d.uri).key, unitOf(d.uri)]));
     for (const unit of units.values()) {
       versions.set(unit.key, (versions.get(unit.key) ?? 0) + 1);
       clearTimeout(timers.get(unit.key));
@@ -551,6 +620,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // (fired on open too) the first analysis of a unit runs at once; later ones wait for the typing
   // to settle
   documents.onDidChangeContent((e) => {
+    if (isLintConfig(e.document.uri)) return;
     const unit = unitOf(e.document.uri);
     const first = !versions.has(unit.key);
     versions.set(unit.key, (versions.get(unit.key) ?? 0) + 1);
@@ -558,6 +628,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     else schedule(unit);
   });
   documents.onDidClose((e) => {
+    // (a lint config's problem stays said while it stands, open or not)
+    if (isLintConfig(e.document.uri)) return;
     const unit = unitOf(e.document.uri);
     if (unit.kind === "conf") {
       clearTimeout(timers.get(unit.key));
@@ -900,7 +972,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const bad = badParams(params);
     if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
-    if (!doc) return [];
+    // (a lint config open beside the policy is JSON, no policy of its own)
+    if (!doc || isLintConfig(doc.uri)) return [];
     const unit = unitOf(doc.uri);
     const m = (await current(unit)) ?? models.get(unit.key);
     const stale = !m || carried.has(m) || m.version !== versions.get(unit.key);
@@ -958,7 +1031,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const bad = badParams(params);
     if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
-    if (!doc) return [];
+    if (!doc || isLintConfig(doc.uri)) return [];
     const text = doc.getText();
     const path = pathOf(doc.uri);
     // a module modules.conf leaves off (the editor's modules.conf, when it is open) is never built

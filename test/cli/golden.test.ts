@@ -70,6 +70,12 @@ const CASES: Record<string, string[]> = {
   "fmt-stdin-filepath-empty": ["fmt", "-", "--stdin-filepath", ""],
   "lint-stdin-filepath-without-stdin": ["lint", policy, "--stdin-filepath", "x.conf"],
   "lint-stdin-filepath-dash": ["lint", "-", "--stdin-filepath", "-"],
+  // severities .xsm-lint.json sets: info and hint said as such, counted, SARIF's `note`, never exit 1
+  "lint-info": ["lint", `${dir}/lint-info/planted.conf`],
+  "lint-info-json": ["lint", `${dir}/lint-info/planted.conf`, "--format", "json"],
+  "lint-info-sarif": ["lint", `${dir}/lint-info/planted.conf`, "--format", "sarif"],
+  // an error among them: exit 1, every severity counted
+  "lint-info-error": ["lint", `${dir}/lint-info/planted.conf`, "--config", `${dir}/lint-info/error.json`],
   // a scenario run as another Xen release than its own, and several releases side by side
   "simulate-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--xen", "4.20.3"],
   "simulate-compare-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--compare-xen"],

@@ -1,7 +1,7 @@
 -- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
 -- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, renames
 -- ($XSM_NVIM_RENAME), applies a quick fix ($XSM_NVIM_FIX), changes its settings
--- ($XSM_NVIM_SETTINGS), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out
+-- ($XSM_NVIM_SETTINGS), rewrites .xsm-lint.json ($XSM_NVIM_LINT_CONFIG), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out
 -- are 0-based (line, character).
 -- Every wait is for what the server does (diagnostics published, the buffer edited, a refusal
 -- notified), capped at a minute: never a fixed time.
@@ -60,6 +60,35 @@ local ok, err = pcall(function()
     for _, d in ipairs(vim.diagnostic.get(buf)) do
       table.insert(out.configured, { line = d.lnum, severity = d.severity, message = d.message })
     end
+  end
+
+  -- $XSM_NVIM_LINT_CONFIG: steps { text, code, severity }: .xsm-lint.json beside the policy, open
+  -- in neovim with the server attached, set to `text` and written (neovim 0.7 watches no files:
+  -- the server hears didSave), until the policy has a `code` diagnostic of `severity`; then the
+  -- policy's and the config's diagnostics as "LINE SEVERITY CODE" (the config's with their column)
+  local steps = os.getenv("XSM_NVIM_LINT_CONFIG")
+  if steps then
+    out.lint_config = {}
+    local config = vim.fn.fnamemodify(policy, ":p:h") .. "/.xsm-lint.json"
+    vim.cmd("edit " .. vim.fn.fnameescape(config))
+    local cbuf = vim.api.nvim_get_current_buf()
+    vim.lsp.buf_attach_client(cbuf, client_id)
+    for _, step in ipairs(vim.fn.json_decode(steps)) do
+      vim.api.nvim_buf_set_lines(cbuf, 0, -1, false, vim.split(step.text, "\n"))
+      vim.cmd("silent write")
+      local arrived = vim.wait(60000, function()
+        for _, d in ipairs(vim.diagnostic.get(buf)) do
+          if d.code == step.code and d.severity == step.severity then return true end
+        end
+        return false
+      end, 50)
+      local seen = { arrived = arrived, policy = {}, config = {} }
+      for _, d in ipairs(vim.diagnostic.get(buf)) do table.insert(seen.policy, d.lnum .. " " .. d.severity .. " " .. d.code) end
+      -- (the config's own diagnostic comes before the policy's republish: it is read first)
+      for _, d in ipairs(vim.diagnostic.get(cbuf)) do table.insert(seen.config, d.lnum .. ":" .. d.col .. " " .. d.severity .. " " .. d.message) end
+      table.insert(out.lint_config, seen)
+    end
+    vim.api.nvim_set_current_buf(buf)
   end
 
   -- $XSM_NVIM_FIX: the code actions at the first diagnostic, asked as vim.lsp.buf.code_action

@@ -45,9 +45,12 @@ interface Seen {
   /** The diagnostics after the settings changed (XSM_NVIM_SETTINGS). */
   configured_arrived?: boolean;
   configured?: { line: number; severity: number; message: string }[];
+  /** Each rewrite of .xsm-lint.json (XSM_NVIM_LINT_CONFIG): the policy's diagnostics as "LINE
+   *  SEVERITY CODE", the config's as "LINE:COL SEVERITY MESSAGE". */
+  lint_config?: { arrived: boolean; policy: string[]; config: string[] }[];
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string; expand?: [number, number]; settings?: object } = {}): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string; expand?: [number, number]; settings?: object; lintConfig?: { text: string; code: string; severity: number }[] } = {}): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -64,6 +67,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       ...(more.symbol !== undefined && { XSM_NVIM_SYMBOL: more.symbol }),
       ...(more.expand && { XSM_NVIM_EXPAND: JSON.stringify(more.expand) }),
       ...(more.settings && { XSM_NVIM_SETTINGS: JSON.stringify(more.settings) }),
+      ...(more.lintConfig && { XSM_NVIM_LINT_CONFIG: JSON.stringify(more.lintConfig) }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -110,6 +114,47 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(seen.diagnostics).toEqual([{ line: again, col: 0, message: "this allow rule grants exactly what an earlier one grants", code: "duplicate-rule" }]);
     // the line after the deleted one is where it was
     expect(seen.fixed).toBe(lines[again + 1]);
+  }, 90_000);
+
+  it("the lint config rewritten in neovim and saved: the policy's findings republished with its severities; a wrong one underlined at its key", () => {
+    const dir = mkdtempSync(join(work, "config-"));
+    const policy = join(dir, "planted.conf");
+    const text = readFileSync(join(root, "test/fixtures/lint/planted.conf"), "utf8");
+    writeFileSync(policy, text);
+    const line = text.split("\n").findIndex((l) => l.includes("#! unused-type"));
+    const seen = runNvim(policy, [0, 0], [0, 0], undefined, false, {
+      lintConfig: [
+        { text: '{"severity": {"unused-type": "info"}}', code: "unused-type", severity: 3 },
+        { text: '{"severity": {"unused-type": "hint"}}', code: "unused-type", severity: 4 },
+        { text: '{\n  "severity": {\n    "unused-typ": "hint"\n  }\n}', code: "unused-type", severity: 2 },
+      ],
+    });
+    expect(seen.error).toBeUndefined();
+    const steps = seen.lint_config!;
+    expect(steps.map((s) => s.arrived)).toEqual([true, true, true]);
+    expect(steps[0]!.policy).toContain(`${line} 3 unused-type`);
+    expect(steps[1]!.policy).toContain(`${line} 4 unused-type`);
+    expect(steps[0]!.config).toEqual([]);
+    // wrong: the catalog's warning, and one error on the config at its unknown key (line 3, col 5)
+    expect(steps[2]!.policy).toContain(`${line} 2 unused-type`);
+    expect(steps[2]!.config).toHaveLength(1);
+    expect(steps[2]!.config[0]).toMatch(/^2:4 1 \S+\.xsm-lint\.json:3:5: \/severity\/unused-typ: unknown check /);
+  }, 90_000);
+
+  it("a policy tree: an unused gen_bool in a .te, its quick fix removing the line", () => {
+    const tree = join(work, "bools");
+    cpSync(join(root, "examples/xen-flask"), tree, { recursive: true });
+    const te = join(tree, "modules/guest_features.te");
+    const lines = readFileSync(te, "utf8").split("\n");
+    const at = lines.indexOf("gen_bool(guest_writeconsole, true)") + 1;
+    lines.splice(at, 0, "gen_bool(spare_flag, false)");
+    writeFileSync(te, lines.join("\n"));
+    const seen = runNvim(te, [at, 0], [at, 0], undefined, true);
+    expect(seen.error).toBeUndefined();
+    // (the compiler's own `unused` warning is on the line too; the fix is the lint finding's)
+    expect(seen.diagnostics).toContainEqual({ line: at, col: 9, message: "boolean spare_flag is read by no conditional", code: "unused-boolean" });
+    expect(seen.diagnostics.every((d) => d.line === at)).toBe(true);
+    expect(seen.fixed).toBe(lines[at + 1]);
   }, 90_000);
 
   it("a policy tree: an error inside a macro at the calling line, the interface's hover, definition, signature, highlights and workspace symbols", () => {

@@ -45,6 +45,8 @@ describe("every lint code is configurable", () => {
 
   it("the config accepts each code (the Xen ones included) and refuses an unknown one", () => {
     for (const code of LINT_CODES) expect(parseConfig({ severity: { [code]: "off" } }, "c.json").severity).toEqual({ [code]: "off" });
+    for (const severity of ["error", "warning", "info", "hint"]) expect(parseConfig({ severity: { "unused-type": severity } }, "c.json").severity).toEqual({ "unused-type": severity });
+    expect(() => parseConfig({ severity: { "unused-type": "note" } }, "c.json")).toThrow('c.json: /severity/unused-type: expected "error", "warning", "info", "hint" or "off"');
     for (const code of XEN_LINT_CODES) expect(LINT_CODES.has(code)).toBe(true);
     expect(() => parseConfig({ severity: { "xen-nothing": "off" } }, "c.json")).toThrow(/\/severity\/xen-nothing: unknown check \(known: .*role-dominates-attribute/);
   });
@@ -60,6 +62,12 @@ describe("every lint code is configurable", () => {
       const err = await lint(file, { [code]: "error" });
       expect(mine(err.found).every((d) => d.severity === "error")).toBe(true);
       expect(err.code).toBe(1);
+      // info and hint are said as such and never fail the run, whatever else is found
+      for (const severity of ["info", "hint"] as const) {
+        const quiet = await lint(file, { [code]: severity });
+        expect(mine(quiet.found).every((d) => d.severity === severity)).toBe(true);
+        expect(quiet.code).toBe(before.code);
+      }
       // the comment at the end of each finding's line (a trailing `#! CODE` mark is a comment too)
       const lines = readFileSync(file, "utf8").split("\n");
       for (const d of mine(before.found)) lines[d.line - 1] = `${lines[d.line - 1]!.replace(/\s*#!.*$/, "")} # xsm-lint: disable=${code}`;

@@ -79,9 +79,10 @@ describe("xsm lint on a policy with planted defects", () => {
       writeFileSync(cfg, JSON.stringify({ severity: { "no-such-check": "error" } }));
       const bad = await xsm("lint", planted, "--config", cfg);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/lint\.json: \/severity\/no-such-check: unknown check/);
-      writeFileSync(cfg, JSON.stringify({ severity: { "unused-type": "loud" } }));
-      expect((await xsm("lint", planted, "--config", cfg)).stderr).toMatch(/\/severity\/unused-type: expected "error", "warning" or "off"/);
+      // at the line and column of the unknown check's key; a bad severity, of the value
+      expect(bad.stderr).toMatch(/lint\.json:1:14: \/severity\/no-such-check: unknown check/);
+      writeFileSync(cfg, '{\n  "severity": {\n    "unused-type": "loud"\n  }\n}\n');
+      expect((await xsm("lint", planted, "--config", cfg)).stderr).toMatch(/lint\.json:3:20: \/severity\/unused-type: expected "error", "warning", "info", "hint" or "off"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

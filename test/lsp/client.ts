@@ -26,6 +26,8 @@ export interface TestClient {
   messages: string[];
   /** The server's requests to the client other than workspace/configuration, by method. */
   asked: string[];
+  /** What the server registered (client/registerCapability's registrations, in order). */
+  registered: { method: string; registerOptions?: unknown }[];
   /** Resolves with the next window/showMessage. */
   message(): Promise<string>;
   /** Resolves with the next diagnostics published for `uri` that satisfy `ok`. */
@@ -59,6 +61,7 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
   });
   const messages: string[] = [];
   const asked: string[] = [];
+  const registered: { method: string; registerOptions?: unknown }[] = [];
   const messageWaiters: ((m: string) => void)[] = [];
   rpc.onNotification("window/showMessage", (p: { type: number; message: string }) => {
     const m = `${p.type} ${p.message}`;
@@ -71,8 +74,9 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
     return p.items.map((item) => (item.section === undefined ? client.settings : (client.settings[item.section] ?? null)));
   });
   for (const method of ["client/registerCapability", "workspace/inlayHint/refresh", "workspace/semanticTokens/refresh"]) {
-    rpc.onRequest(method, () => {
+    rpc.onRequest(method, (p?: { registrations?: { method: string; registerOptions?: unknown }[] }) => {
       asked.push(method);
+      registered.push(...(p?.registrations ?? []));
       return null;
     });
   }
@@ -91,6 +95,7 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
     },
     messages,
     asked,
+    registered,
     message: () => new Promise((done) => messageWaiters.push(done)),
     diagnostics: (uri, ok = () => true) => new Promise((done) => waiting.push({ uri, ok, done })),
     open: (uri, text) => rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } }),

@@ -3,7 +3,7 @@
 // define_bool, define_role): every name a later statement may use, with duplicates reported.
 import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import type { AccessVectorDecl, Ident } from "../ast.js";
-import { MAX_PERMS, type ResolveState } from "./state.js";
+import { FIRST_DECLARED, MAX_PERMS, type ResolveState } from "./state.js";
 
 export function declarations(st: ResolveState): void {
   const commons = new Map<string, string[]>();
@@ -17,8 +17,11 @@ export function declarations(st: ResolveState): void {
         declareClass(st, s.name);
         break;
       case "sid_decl":
-        if (sym.initialSids.has(s.name.name)) st.err("duplicate", `duplicate declaration of initial SID ${s.name.name}`, s.name.span);
-        else sym.initialSids.set(s.name.name, undefined);
+        if (sym.initialSids.has(s.name.name)) st.err("duplicate", `duplicate declaration of initial SID ${s.name.name}`, s.name.span, st.firstDeclared("sid", s.name.name));
+        else {
+          sym.initialSids.set(s.name.name, undefined);
+          st.declared("sid", s.name.name, s.name.span);
+        }
         break;
       case "common":
         declareCommon(st, commons, s.name, s.perms);
@@ -44,14 +47,8 @@ export function declarations(st: ResolveState): void {
         break;
       case "bool":
         if (s.name.name.includes(".")) st.err("name", `boolean identifiers may not contain periods (${s.name.name})`, s.name.span);
-        else if (sym.boolIds.has(s.name.name) || sym.tunableIds.has(s.name.name)) st.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span);
-        else if (s.tunable) {
-          sym.tunableIds.set(s.name.name, sym.tunables.length);
-          sym.tunables.push({ id: sym.tunables.length, name: s.name.name, value: s.value, span: s.name.span });
-        } else {
-          sym.boolIds.set(s.name.name, sym.bools.length);
-          sym.bools.push({ id: sym.bools.length, name: s.name.name, value: s.value, span: s.name.span });
-        }
+        else if (sym.boolIds.has(s.name.name) || sym.tunableIds.has(s.name.name)) st.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span, st.firstDeclared("bool", s.name.name));
+        else declareBool(st, s.name, s.value, s.tunable === true);
         break;
       case "policycap":
         policycap(st, s.name);
@@ -59,8 +56,9 @@ export function declarations(st: ResolveState): void {
       case "attribute_role":
         // define_attrib_role (pass 1): roles and role attributes share one namespace
         if (sym.roleIds.has(s.name.name) || st.roleAttrIds.has(s.name.name)) {
-          st.err("duplicate", `duplicate declaration of role attribute ${s.name.name}`, s.name.span);
+          st.err("duplicate", `duplicate declaration of role attribute ${s.name.name}`, s.name.span, st.firstDeclared("role", s.name.name));
         } else {
+          st.declared("role", s.name.name, s.name.span);
           st.roleAttrIds.set(s.name.name, sym.roleAttrs.length);
           sym.roleAttrs.push({ name: s.name.name, span: s.name.span });
         }
@@ -68,9 +66,11 @@ export function declarations(st: ResolveState): void {
       case "role":
         if (st.roleAttrIds.has(s.name.name)) {
           // role_type_def may give a role attribute types; role_attr_def declares a role
-          if (!s.types) st.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span);
+          if (!s.types) st.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span, roleAttributeNote(st, s.name.name));
           break;
         }
+        // (a role declared again is no duplicate: checkpolicy merges its statements' types)
+        st.declared("role", s.name.name, s.name.span);
         if (!s.types) st.plainRoles.add(s.name.name);
         if (!sym.roleIds.has(s.name.name)) {
           sym.roleIds.set(s.name.name, sym.roles.length);
@@ -83,6 +83,19 @@ export function declarations(st: ResolveState): void {
         roleAttribute(st, s.role, s.attributes);
         break;
     }
+  }
+}
+
+/** define_bool_tunable: a boolean, or a tunable (booleans and tunables share one namespace). */
+function declareBool(st: ResolveState, name: Ident, value: boolean, tunable: boolean): void {
+  const sym = st.sym;
+  st.declared("bool", name.name, name.span);
+  if (tunable) {
+    sym.tunableIds.set(name.name, sym.tunables.length);
+    sym.tunables.push({ id: sym.tunables.length, name: name.name, value, span: name.span });
+  } else {
+    sym.boolIds.set(name.name, sym.bools.length);
+    sym.bools.push({ id: sym.bools.length, name: name.name, value, span: name.span });
   }
 }
 
@@ -185,7 +198,7 @@ function laterNote(st: ResolveState, name: Ident): Diagnostic["notes"] {
 function declareClass(st: ResolveState, name: Ident): void {
   const sym = st.sym;
   if (sym.classIds.has(name.name)) {
-    st.err("duplicate", `duplicate declaration of class ${name.name}`, name.span);
+    st.err("duplicate", `duplicate declaration of class ${name.name}`, name.span, [{ message: FIRST_DECLARED, span: sym.classes[sym.classIds.get(name.name)!]!.span }]);
     return;
   }
   const id = sym.classes.length;
@@ -195,15 +208,15 @@ function declareClass(st: ResolveState, name: Ident): void {
 
 function declareCommon(st: ResolveState, commons: Map<string, string[]>, name: Ident, perms: Ident[]): void {
   if (commons.has(name.name)) {
-    st.err("duplicate", `duplicate declaration for common ${name.name}`, name.span);
+    st.err("duplicate", `duplicate declaration for common ${name.name}`, name.span, st.firstDeclared("common", name.name));
     return;
   }
+  st.declared("common", name.name, name.span);
   const list: string[] = [];
-  const seen = new Set<string>();
   for (const p of perms) {
-    if (seen.has(p.name)) st.err("duplicate", `duplicate permission ${p.name} in common ${name.name}`, p.span);
+    if (st.declaredAt.has(`common ${name.name}\0${p.name}`)) st.err("duplicate", `duplicate permission ${p.name} in common ${name.name}`, p.span, st.firstDeclared(`common ${name.name}`, p.name));
     else {
-      seen.add(p.name);
+      st.declared(`common ${name.name}`, p.name, p.span);
       list.push(p.name);
     }
   }
@@ -219,10 +232,12 @@ function defineAccessVector(st: ResolveState, commons: Map<string, string[]>, av
     return;
   }
   if (avDefined.has(s.className.name)) {
-    st.err("duplicate", `duplicate access vector definition for class ${s.className.name}`, s.className.span);
+    const first = st.declaredAt.get(`av\0${s.className.name}`);
+    st.err("duplicate", `duplicate access vector definition for class ${s.className.name}`, s.className.span, first && [{ message: "first defined here", span: first }]);
     return;
   }
   avDefined.add(s.className.name);
+  st.declared("av", s.className.name, s.className.span);
   const cls = sym.classes[id]!;
   const perms: string[] = [];
   if (s.inherits) {
@@ -237,9 +252,10 @@ function defineAccessVector(st: ResolveState, commons: Map<string, string[]>, av
   const at = new Map(perms.map((p, i) => [p, i]));
   for (const p of s.perms) {
     const i = at.get(p.name);
-    if (i !== undefined && i < inherited) st.err("duplicate", `permission ${p.name} conflicts with an inherited permission`, p.span);
-    else if (i !== undefined) st.err("duplicate", `duplicate permission ${p.name}`, p.span);
+    if (i !== undefined && i < inherited) st.err("duplicate", `permission ${p.name} conflicts with an inherited permission`, p.span, inheritedNote(st, s.inherits!.name, p.name));
+    else if (i !== undefined) st.err("duplicate", `duplicate permission ${p.name}`, p.span, st.firstDeclared(`class ${cls.name}`, p.name));
     else {
+      st.declared(`class ${cls.name}`, p.name, p.span);
       at.set(p.name, perms.length);
       perms.push(p.name);
     }
@@ -253,6 +269,18 @@ function defineAccessVector(st: ResolveState, commons: Map<string, string[]>, av
   cls.allMask = perms.length === 32 ? 0xffffffff : ((1 << perms.length) - 1) >>> 0;
 }
 
+/** The note of a role statement naming a role attribute: where it was declared one. */
+function roleAttributeNote(st: ResolveState, name: string): Diagnostic["notes"] {
+  const at = st.declaredAt.get(`role\0${name}`);
+  return at ? [{ message: `${name} is declared a role attribute here`, span: at }] : undefined;
+}
+
+/** The note of a class's permission its common already gives: the common's. */
+function inheritedNote(st: ResolveState, common: string, perm: string): Diagnostic["notes"] {
+  const at = st.declaredAt.get(`common ${common}\0${perm}`);
+  return at ? [{ message: `inherited from common ${common}, declared here`, span: at }] : undefined;
+}
+
 // ---- types, attributes, aliases
 
 function nameTaken(st: ResolveState, name: string): boolean {
@@ -262,9 +290,10 @@ function nameTaken(st: ResolveState, name: string): boolean {
 function declareAttribute(st: ResolveState, name: Ident): void {
   const sym = st.sym;
   if (nameTaken(st, name.name)) {
-    st.err("duplicate", `duplicate declaration of attribute ${name.name}`, name.span);
+    st.err("duplicate", `duplicate declaration of attribute ${name.name}`, name.span, st.firstDeclared("type", name.name));
     return;
   }
+  st.declared("type", name.name, name.span);
   const id = sym.attrs.length;
   sym.attrIds.set(name.name, id);
   sym.attrs.push({ id, name: name.name, span: name.span, members: new Int32Array(0) });
@@ -277,9 +306,10 @@ function declareType(st: ResolveState, name: Ident, aliases: Ident[]): void {
     return;
   }
   if (nameTaken(st, name.name)) {
-    st.err("duplicate", `duplicate declaration of type ${name.name}`, name.span);
+    st.err("duplicate", `duplicate declaration of type ${name.name}`, name.span, st.firstDeclared("type", name.name));
     return;
   }
+  st.declared("type", name.name, name.span);
   const id = sym.types.length;
   sym.typeIds.set(name.name, id);
   sym.types.push({ id, name: name.name, span: name.span, aliases: [] });
@@ -301,9 +331,10 @@ function addAliases(st: ResolveState, type: Ident, aliases: Ident[]): void {
       continue;
     }
     if (nameTaken(st, a.name)) {
-      st.err("duplicate", `duplicate declaration of alias ${a.name}`, a.span);
+      st.err("duplicate", `duplicate declaration of alias ${a.name}`, a.span, st.firstDeclared("type", a.name));
       continue;
     }
+    st.declared("type", a.name, a.span);
     sym.typeIds.set(a.name, id);
     sym.aliases.set(a.name, id);
     sym.types[id]!.aliases.push(a.name);

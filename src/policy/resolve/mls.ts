@@ -136,14 +136,16 @@ export class MlsResolver {
     alias: (id: number, name: string) => void,
   ): void {
     if (ids.has(name.name)) {
-      this.st.err("duplicate", `duplicate declaration of ${noun} ${name.name}`, name.span);
+      this.st.err("duplicate", `duplicate declaration of ${noun} ${name.name}`, name.span, this.st.firstDeclared(noun, name.name));
       return;
     }
+    this.st.declared(noun, name.name, name.span);
     ids.set(name.name, id);
     add(id, name.name, name.span);
     for (const a of aliases) {
-      if (ids.has(a.name)) this.st.err("duplicate", `duplicate declaration of ${noun} alias ${a.name}`, a.span);
+      if (ids.has(a.name)) this.st.err("duplicate", `duplicate declaration of ${noun} alias ${a.name}`, a.span, this.st.firstDeclared(noun, a.name));
       else {
+        this.st.declared(noun, a.name, a.span);
         ids.set(a.name, id);
         alias(id, a.name);
       }

@@ -18,6 +18,9 @@ export interface RoleTypeSet {
   negAttrs: Set<number>;
 }
 
+/** A duplicate declaration's note (checkpolicy's message stays the diagnostic's own). */
+export const FIRST_DECLARED = "first declared here";
+
 export class ResolveState {
   readonly diags: Diagnostic[] = [];
   readonly sym: Symbols = {
@@ -45,7 +48,24 @@ export class ResolveState {
   /** unknown()'s answers by message and scope. */
   private readonly nearest = new Map<string, string | null>();
 
+  /** Where each name was first declared, by namespace (the type namespace holds types, attributes
+   *  and aliases; initial SIDs, commons, roles and role attributes have theirs): the "first
+   *  declared here" note of a duplicate. */
+  readonly declaredAt = new Map<string, Span>();
+
   constructor(readonly ast: PolicyAst) {}
+
+  /** The note of a duplicate: the span of the first declaration of `name` in `space`. */
+  firstDeclared(space: string, name: string): Diagnostic["notes"] {
+    const at = this.declaredAt.get(`${space}\0${name}`);
+    return at ? [{ message: FIRST_DECLARED, span: at }] : undefined;
+  }
+
+  /** Records the first declaration of `name` in `space` (a later one keeps the first). */
+  declared(space: string, name: string, span: Span): void {
+    const key = `${space}\0${name}`;
+    if (!this.declaredAt.has(key)) this.declaredAt.set(key, span);
+  }
 
   /** A diagnostic worded at its site. */
   err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
