@@ -58,8 +58,9 @@ const LAYERS: Layer[] = [
   {
     name: "lint",
     modules: ["src/lint/"],
-    // build-map: a tree's repeated interface calls, told by their text and the locator's calls
-    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "build-map"],
+    // build-map: a tree's repeated interface calls, told by their text and the locator's calls;
+    // io: its config file read and located as every JSON input is (src/lint/config.ts)
+    mayImport: ["diagnostics", "io", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "build-map"],
   },
   { name: "fmt", modules: ["src/fmt/"], mayImport: ["diagnostics", "policy-syntax"] },
   {
